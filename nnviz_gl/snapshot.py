@@ -1,0 +1,163 @@
+"""Snapshot: what the training loop publishes. Plain numpy copies, no GL, safe to hand between threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+OUTPUT_ACTIVATIONS = ("logistic",)  # binary classification; softmax/identity come with multiclass/regression
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What the field shader is specialised on: changing it means a recompile, anything else is a write."""
+
+    layer_sizes: tuple[int, ...]
+    activation: str
+    output_activation: str = "logistic"
+
+    @property
+    def n_inputs(self) -> int:
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layer_sizes[-1]
+
+    @property
+    def n_edges(self) -> int:
+        return int(sum(a * b for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])))
+
+    @property
+    def n_neurons(self) -> int:
+        return int(sum(self.layer_sizes))
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One moment of training.
+
+    ``weights[i]`` has scikit-learn's ``coefs_`` layout, shape ``(n_in, n_out)``; ``biases[i]`` has
+    shape ``(n_out,)``. The arrays are copied on construction, so later training steps never change
+    a published snapshot.
+    """
+
+    weights: Sequence[np.ndarray]
+    biases: Sequence[np.ndarray]
+    activation: str = "relu"
+    epoch: int = 0
+    loss: float | None = None
+    test_loss: float | None = None
+    accuracy: float | None = None
+    test_accuracy: float | None = None
+    output_activation: str = "logistic"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        weights = tuple(np.array(w, dtype=np.float64, copy=True) for w in self.weights)
+        biases = tuple(np.array(b, dtype=np.float64, copy=True).reshape(-1) for b in self.biases)
+        if not weights:
+            raise ValueError("a Snapshot needs at least one weight matrix")
+        if len(weights) != len(biases):
+            raise ValueError(f"got {len(weights)} weight matrices but {len(biases)} bias vectors")
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            if w.ndim != 2:
+                raise ValueError(f"weights[{i}] must be 2-D (n_in, n_out), got shape {w.shape}")
+            if b.shape != (w.shape[1],):
+                raise ValueError(f"biases[{i}] must have shape ({w.shape[1]},), got {b.shape}")
+            if i and w.shape[0] != weights[i - 1].shape[1]:
+                raise ValueError(
+                    f"weights[{i}] takes {w.shape[0]} inputs but layer {i} has {weights[i - 1].shape[1]} neurons"
+                )
+            if 0 in w.shape:
+                raise ValueError(f"weights[{i}] has an empty layer (shape {w.shape})")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}; valid: {', '.join(ACTIVATIONS)}")
+        if self.output_activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"unknown output activation {self.output_activation!r}; valid: {', '.join(OUTPUT_ACTIVATIONS)}"
+            )
+        for w in weights + biases:
+            w.setflags(write=False)
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "biases", biases)
+        object.__setattr__(self, "epoch", int(self.epoch))
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_sklearn(cls, clf: Any, *, epoch: int = 0, loss: float | None = None, **metrics: Any) -> "Snapshot":
+        """Copy a fitted ``MLPClassifier``'s weights (binary classification)."""
+        if not hasattr(clf, "coefs_"):
+            raise ValueError("the classifier has no weights yet: call fit or partial_fit first")
+        out = getattr(clf, "out_activation_", "logistic")
+        if out != "logistic":
+            raise ValueError(f"only binary classifiers (logistic output) are drawn so far, got {out!r}")
+        if loss is None:
+            loss = getattr(clf, "loss_", None)
+        return cls(
+            weights=clf.coefs_,
+            biases=clf.intercepts_,
+            activation=clf.activation,
+            epoch=epoch,
+            loss=None if loss is None else float(loss),
+            output_activation=out,
+            **metrics,
+        )
+
+    # -- derived -----------------------------------------------------------------------------
+    @property
+    def architecture(self) -> Architecture:
+        sizes = (self.weights[0].shape[0],) + tuple(w.shape[1] for w in self.weights)
+        return Architecture(sizes, self.activation, self.output_activation)
+
+    @property
+    def is_finite(self) -> bool:
+        return all(np.isfinite(a).all() for a in (*self.weights, *self.biases))
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Reference forward pass in numpy: probability of class 1 for each row of ``X``."""
+        h = np.asarray(X, dtype=np.float64)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = h @ w + b
+            h = _apply(self.activation if i < len(self.weights) - 1 else self.output_activation, h)
+        return h[:, 0] if h.shape[1] == 1 else h
+
+    def interpolate(self, other: "Snapshot", t: float) -> "Snapshot":
+        """Weights blended linearly from ``self`` (t=0) to ``other`` (t=1), for smooth motion between epochs."""
+        if other.architecture != self.architecture:
+            raise ValueError("cannot interpolate between different architectures")
+        t = float(t)
+        pick = other if t >= 0.5 else self
+        return Snapshot(
+            weights=[a + (b - a) * t for a, b in zip(self.weights, other.weights)],
+            biases=[a + (b - a) * t for a, b in zip(self.biases, other.biases)],
+            activation=self.activation,
+            epoch=pick.epoch,
+            loss=_lerp(self.loss, other.loss, t),
+            test_loss=_lerp(self.test_loss, other.test_loss, t),
+            accuracy=pick.accuracy,
+            test_accuracy=pick.test_accuracy,
+            output_activation=self.output_activation,
+        )
+
+
+def _lerp(a: float | None, b: float | None, t: float) -> float | None:
+    if a is None or b is None:
+        return b if t >= 0.5 else a
+    return a + (b - a) * t
+
+
+def _apply(name: str, h: np.ndarray) -> np.ndarray:
+    if name == "identity":
+        return h
+    if name == "logistic":
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-h))
+    if name == "tanh":
+        return np.tanh(h)
+    if name == "relu":
+        return np.maximum(h, 0.0)
+    raise ValueError(f"unknown activation {name!r}")
