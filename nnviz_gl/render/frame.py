@@ -1,0 +1,91 @@
+"""Snapshot in, pixels out: a context, the scene and an offscreen target, for video and for tests."""
+
+from __future__ import annotations
+
+import moderngl
+import numpy as np
+
+from ..snapshot import Snapshot
+from .context import create_headless_context, gl_info
+from .offscreen import OffscreenTarget
+from .scene import Scene
+from .style import DEFAULT_STYLE, Style
+
+
+class SizeError(ValueError):
+    """An output size that cannot be drawn: not positive, or beyond the GPU's largest framebuffer."""
+
+
+def check_size(size: tuple[int, int], max_framebuffer: tuple[int, int] | None = None) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise SizeError(f"size must be two whole numbers (width, height), got {size!r}") from None
+    if w <= 0 or h <= 0:
+        raise SizeError(f"size must be positive, got {w}x{h}")
+    if w < 64 or h < 64:
+        raise SizeError(f"size {w}x{h} is too small to draw a frame; the smallest is 64x64")
+    if max_framebuffer and (w > max_framebuffer[0] or h > max_framebuffer[1]):
+        raise SizeError(
+            f"size {w}x{h} is larger than this GPU's largest framebuffer "
+            f"{max_framebuffer[0]}x{max_framebuffer[1]}"
+        )
+    return w, h
+
+
+class FrameRenderer:
+    """Draws snapshots offscreen at one size. Made once; drawing a frame creates no GL objects."""
+
+    def __init__(self, size: tuple[int, int], *, field_scale: float = 1.0, style: Style = DEFAULT_STYLE,
+                 ctx: moderngl.Context | None = None, gpu: int | None = None) -> None:
+        self.ctx = ctx or create_headless_context(gpu)
+        self._own_ctx = ctx is None
+        self.info = gl_info(self.ctx)
+        self.size = check_size(size, self.info.max_framebuffer)
+        self.scene = Scene(self.ctx, field_scale=field_scale, style=style)
+        self.target = OffscreenTarget(self.ctx, self.size)
+
+    def set_data(self, X, y, X_test=None, y_test=None, bounds=None) -> None:
+        self.scene.set_data(X, y, X_test, y_test, bounds)
+
+    def draw(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
+        self.scene.upload(snapshot, previous)
+        self.scene.render(self.target.framebuffer, self.size)
+
+    def read_rgb(self) -> np.ndarray:
+        return self.target.read_rgb()
+
+    def read_into(self, buffer) -> None:
+        self.target.read_into(buffer)
+
+    def resize(self, size: tuple[int, int]) -> None:
+        size = check_size(size, self.info.max_framebuffer)
+        if size != self.size:
+            self.target.release()
+            self.target = OffscreenTarget(self.ctx, size)
+            self.size = size
+
+    def release(self) -> None:
+        self.target.release()
+        if self._own_ctx:
+            self.ctx.release()
+
+
+_shared: FrameRenderer | None = None
+
+
+def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
+                 y_test: np.ndarray | None = None, previous: Snapshot | None = None,
+                 size: tuple[int, int] = (1920, 1080), *, field_scale: float = 1.0) -> np.ndarray:
+    """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
+
+    The context and scene are made on the first call and reused, so calling this in a loop is cheap.
+    """
+    global _shared
+    if _shared is None:
+        _shared = FrameRenderer(size, field_scale=field_scale)
+    _shared.resize(size)
+    _shared.scene.field_scale = float(field_scale)
+    _shared.set_data(X, y, X_test, y_test)
+    _shared.draw(snapshot, previous)
+    return _shared.read_rgb()

@@ -1,0 +1,157 @@
+"""Where things go: panel rectangles for a frame size, neuron positions, per-edge arrays. Numpy only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..snapshot import Architecture, Snapshot
+
+
+@dataclass(frozen=True)
+class Rect:
+    """Pixels, origin at the top-left of the frame, y down."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def gl_viewport(self, frame_height: int) -> tuple[int, int, int, int]:
+        """The same rectangle as a GL viewport (origin bottom-left, whole pixels)."""
+        x0, y0 = int(round(self.x)), int(round(self.y))
+        x1, y1 = int(round(self.x + self.w)), int(round(self.y + self.h))
+        return x0, frame_height - y1, x1 - x0, y1 - y0
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px < self.x + self.w and self.y <= py < self.y + self.h
+
+
+@dataclass(frozen=True)
+class FrameLayout:
+    """Panels of one frame. ``unit`` is one "point": 1 px at 1080 lines, so sizes scale 480p..4K."""
+
+    size: tuple[int, int]
+    unit: float
+    title: Rect
+    network: Rect
+    field: Rect
+    title_px: float
+    label_px: float
+
+
+def frame_layout(size: tuple[int, int]) -> FrameLayout:
+    """Side by side when the frame is wide, stacked when it is tall; text scales with the frame."""
+    w, h = int(size[0]), int(size[1])
+    unit = min(w / 1920.0 * 1.0, h / 1080.0) if w >= h else min(w / 1080.0, h / 1920.0)
+    unit = max(unit, 0.25)
+    margin = 28.0 * unit
+    title_h = 84.0 * unit
+    title = Rect(margin, margin * 0.5, w - 2 * margin, title_h)
+    top = title.y + title_h + margin * 0.5
+    avail_w, avail_h = w - 2 * margin, h - top - margin
+    if w >= h * 1.15:
+        side = min(avail_h, avail_w * 0.56)
+        field = Rect(w - margin - side, top + (avail_h - side) * 0.5, side, side)
+        network = Rect(margin, top, field.x - 2 * margin, avail_h)
+    else:
+        side = min(avail_w, avail_h * 0.56)
+        field = Rect((w - side) * 0.5, h - margin - side, side, side)
+        network = Rect(margin, top, avail_w, field.y - margin - top)
+    return FrameLayout((w, h), unit, title, network, field, title_px=40.0 * unit, label_px=24.0 * unit)
+
+
+@dataclass(frozen=True)
+class NetworkGeometry:
+    """Neuron centres and edge end points for one architecture inside one panel."""
+
+    neurons: np.ndarray        # (n_neurons, 2) pixel centres
+    neuron_layer: np.ndarray   # (n_neurons,) layer index
+    edge_ends: np.ndarray      # (n_edges, 4) p0.xy, p1.xy; order = each layer's weights flattened row-major
+    edge_layer: np.ndarray     # (n_edges,)
+    neuron_radius: float
+
+
+def network_geometry(arch: Architecture, panel: Rect, unit: float) -> NetworkGeometry:
+    sizes = arch.layer_sizes
+    n_layers = len(sizes)
+    tallest = max(sizes)
+    pad_x = 40.0 * unit
+    pad_y = 30.0 * unit
+    spacing_y = (panel.h - 2 * pad_y) / max(tallest, 1)
+    radius = float(np.clip(min(spacing_y * 0.32, 22.0 * unit), 2.0, 40.0 * unit))
+    xs = panel.x + pad_x + radius + (panel.w - 2 * pad_x - 2 * radius) * np.linspace(0.0, 1.0, n_layers)
+    centres, layer_of = [], []
+    for layer, n in enumerate(sizes):
+        ys = panel.y + panel.h * 0.5 + (np.arange(n) - (n - 1) * 0.5) * spacing_y
+        centres.append(np.column_stack([np.full(n, xs[layer]), ys]))
+        layer_of.append(np.full(n, layer))
+    neurons = np.concatenate(centres)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    ends, edge_layer = [], []
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        src = offsets[layer] + np.repeat(np.arange(n_in), n_out)
+        dst = offsets[layer + 1] + np.tile(np.arange(n_out), n_in)
+        ends.append(np.column_stack([neurons[src], neurons[dst]]))
+        edge_layer.append(np.full(n_in * n_out, layer))
+    return NetworkGeometry(
+        neurons=neurons.astype(np.float32),
+        neuron_layer=np.concatenate(layer_of),
+        edge_ends=np.concatenate(ends).astype(np.float32),
+        edge_layer=np.concatenate(edge_layer),
+        neuron_radius=radius,
+    )
+
+
+# How |w| maps to width: saturating, so one huge weight cannot flood the panel.
+WEIGHT_SCALE = 1.0
+LEARNING_SHARE = 0.6  # an edge is "learning" when its |Δw| reaches this share of its layer's largest
+
+
+def edge_style(snapshot: Snapshot, previous: Snapshot | None, unit: float, max_width_px: float) -> np.ndarray:
+    """Per-edge (width px, signed strength, learning) as float32; learning = -1 marks a non-finite weight."""
+    w = np.concatenate([m.reshape(-1) for m in snapshot.weights])
+    finite = np.isfinite(w)
+    wf = np.where(finite, w, 0.0)
+    strength = np.tanh(np.abs(wf) / WEIGHT_SCALE)
+    width = 0.6 * unit + (max_width_px - 0.6 * unit) * strength
+    learning = np.zeros_like(wf)
+    if previous is not None and previous.architecture == snapshot.architecture:
+        learning = _learning(snapshot, previous)
+    learning = np.where(finite, learning, -1.0)
+    width = np.where(finite, width, 1.5 * unit)
+    return np.column_stack([width, np.sign(wf) * strength, learning]).astype(np.float32)
+
+
+def _learning(snapshot: Snapshot, previous: Snapshot) -> np.ndarray:
+    """0..1 per edge: how close its change is to the largest change in its own layer."""
+    parts = []
+    for now, before in zip(snapshot.weights, previous.weights):
+        delta = np.abs(now - before).reshape(-1)
+        delta = np.where(np.isfinite(delta), delta, 0.0)
+        top = delta.max(initial=0.0)
+        if top <= 1e-12:
+            parts.append(np.zeros_like(delta))
+            continue
+        # The layer's biggest movers: at least LEARNING_SHARE of its largest change and in its top 15 %.
+        threshold = max(LEARNING_SHARE * top, float(np.quantile(delta, 0.85)))
+        ramp = (delta - threshold) / max(top - threshold, 1e-12)
+        parts.append(np.where(delta >= threshold, 0.5 + 0.5 * np.clip(ramp, 0.0, 1.0), 0.0))
+    return np.concatenate(parts)
+
+
+def data_to_pixels(points: np.ndarray, bounds: tuple[float, float, float, float], panel: Rect) -> np.ndarray:
+    """Data x grows to the right, data y grows upwards."""
+    xmin, xmax, ymin, ymax = bounds
+    px = panel.x + (points[:, 0] - xmin) / (xmax - xmin) * panel.w
+    py = panel.y + (1.0 - (points[:, 1] - ymin) / (ymax - ymin)) * panel.h
+    return np.column_stack([px, py])
+
+
+def data_bounds(*arrays: np.ndarray, pad: float = 0.5) -> tuple[float, float, float, float]:
+    """The data's extent plus a margin, as scikit-learn's classifier-comparison plots do."""
+    pts = np.concatenate([a for a in arrays if a is not None and len(a)])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    (xmin, ymin), (xmax, ymax) = pts.min(axis=0), pts.max(axis=0)
+    return float(xmin - pad), float(xmax + pad), float(ymin - pad), float(ymax + pad)

@@ -1,0 +1,205 @@
+"""The scene: uploads a snapshot (buffer and texture writes) and draws a frame into any framebuffer.
+
+``render(framebuffer, size)`` is the one draw path: the window, the video and the tests all call it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import moderngl
+import numpy as np
+
+from ..snapshot import Architecture, Snapshot
+from .field import FieldCompositePass, FieldPass
+from .instanced import DiscPass, EdgePass
+from .layout import FrameLayout, data_bounds, data_to_pixels, edge_style, frame_layout, network_geometry
+from .style import DEFAULT_STYLE, Style
+from .text import TextItem, TextPass
+
+
+class Scene:
+    """Owns every pass and GL object of a frame. GL objects are made here once, never per frame.
+
+    ``field_scale`` is the field texture's resolution relative to the panel's pixels (1.0: one
+    evaluation per output pixel; 0.5: a quarter of them, bilinearly smoothed).
+    """
+
+    def __init__(self, ctx: moderngl.Context, *, field_scale: float = 1.0, style: Style = DEFAULT_STYLE) -> None:
+        if not 0.05 <= field_scale <= 2.0:
+            raise ValueError(f"field_scale must be between 0.05 and 2, got {field_scale}")
+        self.ctx = ctx
+        self.style = style
+        self.field_scale = float(field_scale)
+        self.field = FieldPass(ctx)
+        self.composite = FieldCompositePass(ctx, style)
+        self.edges = EdgePass(ctx)
+        self.neurons = DiscPass(ctx)
+        self.points = DiscPass(ctx, capacity=256)
+        self.text = TextPass(ctx)
+        self.layout: FrameLayout | None = None
+        self.snapshot: Snapshot | None = None
+        self._previous: Snapshot | None = None
+        self._arch: Architecture | None = None
+        self._data: tuple[np.ndarray, ...] | None = None
+        self.bounds: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
+        self._dirty_layout = True
+        self._dirty_style = True
+
+    # -- data in ----------------------------------------------------------------------------
+    def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
+                 y_test: np.ndarray | None = None, bounds: tuple[float, float, float, float] | None = None) -> None:
+        """The points drawn over the field. Bounds default to the data's extent plus 0.5."""
+        X = np.asarray(X, np.float64).reshape(-1, 2)
+        y = np.asarray(y).reshape(-1)
+        X_test = None if X_test is None else np.asarray(X_test, np.float64).reshape(-1, 2)
+        y_test = None if y_test is None else np.asarray(y_test).reshape(-1)
+        self._data = (X, y, X_test, y_test)
+        self.bounds = bounds if bounds is not None else data_bounds(X, X_test)
+        self._dirty_layout = True
+
+    def upload(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
+        """Buffer and texture writes for a new snapshot; a recompile only if the architecture changed."""
+        self.field.upload(snapshot)
+        if snapshot.architecture != self._arch:
+            self._arch = snapshot.architecture
+            self._dirty_layout = True
+        self.snapshot = snapshot
+        self._previous = previous
+        self._dirty_style = True
+
+    # -- drawing ----------------------------------------------------------------------------
+    def render(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
+        """Draw the current snapshot into ``framebuffer`` (window or offscreen) of ``size`` pixels."""
+        if self.snapshot is None:
+            raise RuntimeError("Scene.render before any snapshot was uploaded")
+        size = (int(size[0]), int(size[1]))
+        if self.layout is None or self.layout.size != size or self._dirty_layout:
+            self._relayout(size)
+        if self._dirty_style:
+            self._restyle()
+        lay = self.layout
+        ctx = self.ctx
+
+        # 1. the field, only as large as its panel, into its own texture
+        self.field.evaluate(self.bounds)
+
+        # 2. backgrounds
+        framebuffer.use()
+        framebuffer.viewport = (0, 0, *size)
+        ctx.scissor = None
+        framebuffer.clear(*self.style.background, 1.0)
+        for rect in (lay.network, lay.field):
+            x, y, w, h = rect.gl_viewport(size[1])
+            pad = int(round(6 * lay.unit))
+            ctx.scissor = (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+            framebuffer.clear(*self.style.panel, 1.0)
+        ctx.scissor = None
+
+        # 3. the field panel
+        ctx.disable(moderngl.BLEND)
+        framebuffer.viewport = lay.field.gl_viewport(size[1])
+        self.composite.draw(self.field.texture, boundary_px=max(1.5, 2.5 * lay.unit))
+        framebuffer.viewport = (0, 0, *size)
+
+        # 4. everything blended on top
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self.edges.draw(size)
+        self.neurons.draw(size)
+        self.points.draw(size)
+        self.text.draw(size)
+        ctx.disable(moderngl.BLEND)
+
+    # -- derived state ------------------------------------------------------------------------
+    def _relayout(self, size: tuple[int, int]) -> None:
+        lay = frame_layout(size)
+        self.layout = lay
+        fw, fh = lay.field.gl_viewport(size[1])[2:]
+        self.field.resize((max(1, round(fw * self.field_scale)), max(1, round(fh * self.field_scale))))
+        if self._arch is not None:
+            self.geometry = network_geometry(self._arch, lay.network, lay.unit)
+            self.edges.write(0, self.geometry.edge_ends)
+            self.edges.set_style(self.style, lay.unit)
+        self._write_points()
+        self._dirty_layout = False
+        self._dirty_style = True
+
+    def _write_points(self) -> None:
+        if self._data is None:
+            self.points.set_discs(np.zeros((0, 11), np.float32))
+            return
+        X, y, X_test, y_test = self._data
+        lay = self.layout
+        r = max(2.5, 9.0 * lay.unit)
+        blocks = []
+        colors = np.array([self.style.class0, self.style.class1], np.float32)
+        for pts, labels, fill_alpha, outline in ((X_test, y_test, 0.45, 0.0), (X, y, 1.0, max(1.0, 1.6 * lay.unit))):
+            if pts is None or len(pts) == 0:
+                continue
+            finite = np.isfinite(pts).all(axis=1)
+            pts, labels = pts[finite], np.asarray(labels)[finite]
+            pix = data_to_pixels(pts, self.bounds, lay.field)
+            inside = lay.field.x - r < pix[:, 0]
+            inside &= (pix[:, 0] < lay.field.x + lay.field.w + r)
+            block = np.zeros((len(pts), 11), np.float32)
+            block[:, 0:2] = pix
+            block[:, 2] = r
+            block[:, 3:6] = colors[(np.asarray(labels) > 0).astype(int)]
+            block[:, 6] = fill_alpha
+            block[:, 7:10] = (1.0, 1.0, 1.0)
+            block[:, 10] = outline
+            blocks.append(block)
+        self.points.set_discs(np.concatenate(blocks) if blocks else np.zeros((0, 11), np.float32))
+
+    def _restyle(self) -> None:
+        """Per-snapshot arrays: edge widths and learning marks, neuron colours, the title text."""
+        snap, lay = self.snapshot, self.layout
+        geo = self.geometry
+        self.edges.write(1, edge_style(snap, self._previous, lay.unit, self.style.max_edge_width * lay.unit))
+        self.neurons.set_discs(self._neuron_discs(snap, geo))
+        self.text.set_text(self._title_items(snap, lay))
+        self._dirty_style = False
+
+    def _neuron_discs(self, snap: Snapshot, geo) -> np.ndarray:
+        n = len(geo.neurons)
+        bias = np.concatenate([np.zeros(snap.architecture.n_inputs)] + [b for b in snap.biases])
+        finite = np.isfinite(bias)
+        t = np.tanh(np.where(finite, bias, 0.0))
+        pos, neg = np.array(self.style.class1), np.array(self.style.class0)
+        mid = np.array(self.style.panel) * 0.5 + 0.5 * np.array(self.style.text_dim)
+        k = np.abs(t)[:, None]
+        fill = np.where(t[:, None] >= 0, mid * (1 - k) + pos * k, mid * (1 - k) + neg * k)
+        fill[~finite] = self.style.invalid
+        fill[: snap.architecture.n_inputs] = self.style.text_dim
+        discs = np.zeros((n, 11), np.float32)
+        discs[:, 0:2] = geo.neurons
+        discs[:, 2] = geo.neuron_radius
+        discs[:, 3:6] = fill
+        discs[:, 6] = 1.0
+        discs[:, 7:10] = self.style.text
+        discs[:, 10] = max(1.0, 2.0 * self.layout.unit)
+        return discs
+
+    def _title_items(self, snap: Snapshot, lay: FrameLayout) -> list[TextItem]:
+        s = self.style
+        t = lay.title
+        items = [TextItem(f"Epoch {snap.epoch}", t.x, t.y + t.h * 0.5, lay.title_px, (*s.text, 1.0),
+                          anchor="left", baseline="middle")]
+        stats = []
+        for label, value in (("loss", snap.loss), ("test loss", snap.test_loss), ("accuracy", snap.accuracy),
+                             ("test accuracy", snap.test_accuracy)):
+            if value is not None:
+                stats.append(f"{label} {value:.3f}" if math.isfinite(value) else f"{label} n/a")
+        diverged = not snap.is_finite or (snap.loss is not None and not math.isfinite(snap.loss))
+        if diverged:
+            items.append(TextItem("model diverged: non-finite weights", t.x + t.w, t.y + t.h * 0.5,
+                                  lay.label_px * 1.2, (*s.alarm, 1.0), anchor="right", baseline="middle"))
+        elif stats:
+            items.append(TextItem("   ·   ".join(stats), t.x + t.w, t.y + t.h * 0.5, lay.label_px * 1.2,
+                                  (*s.text_dim, 1.0), anchor="right", baseline="middle"))
+        arch = snap.architecture
+        caption = "-".join(str(v) for v in arch.layer_sizes) + f" · {arch.activation}"
+        items.append(TextItem(caption, lay.network.x + 10 * lay.unit, lay.network.y + 8 * lay.unit,
+                              lay.label_px, (*s.text_dim, 1.0), anchor="left", baseline="top"))
+        return items

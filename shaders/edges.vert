@@ -1,0 +1,30 @@
+#version 330 core
+// One instanced quad per connection, widened on the GPU; a 1 px fringe carries the anti-aliasing.
+#include "common.glsl"
+in vec2 in_corner;        // x: 0..1 along the edge, y: -1..1 across
+in vec4 in_ends;          // p0.xy, p1.xy in pixels (per architecture)
+in vec3 in_style;         // width px, signed strength -1..1, learning 0..1 (per snapshot)
+uniform vec2 u_viewport;
+out float v_across;       // pixels from the centre line
+out float v_along;        // pixels from p0
+out float v_half_width;
+out float v_strength;
+out float v_learning;
+
+void main() {
+    vec2 p0 = in_ends.xy;
+    vec2 p1 = in_ends.zw;
+    vec2 d = p1 - p0;
+    float len = max(length(d), 1e-4);
+    vec2 dir = d / len;
+    vec2 normal = vec2(-dir.y, dir.x);
+    float half_width = max(in_style.x * 0.5, 0.5);
+    float reach = half_width + 1.0;
+    vec2 p = p0 + dir * (in_corner.x * len) + normal * (in_corner.y * reach);
+    v_across = in_corner.y * reach;
+    v_along = in_corner.x * len;
+    v_half_width = half_width;
+    v_strength = in_style.y;
+    v_learning = in_style.z;
+    gl_Position = pixel_to_clip(p, u_viewport);
+}

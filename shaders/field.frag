@@ -1,0 +1,36 @@
+#version 330 core
+// The model's output at every fragment: the MLP is unrolled at compile time.
+// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION MLP_LAYERS PARAMS_IN_TEXTURE
+//
+// MLP_LAYERS expands to one LAYER(n_in, n_out, offset, ACT) per layer; parameters of a layer
+// are its weights, row-major (n_in x n_out), then its n_out biases, starting at `offset`.
+// Weights are data (uniforms or a float texture): a new snapshot is a write, never a recompile.
+
+in vec2 v_uv;
+uniform vec2 u_data_origin;   // data coordinates at the viewport's lower-left corner
+uniform vec2 u_data_span;     // data extent covered by the viewport
+#if PARAMS_IN_TEXTURE
+uniform sampler2D u_params_tex;
+#define P(i) texelFetch(u_params_tex, ivec2((i) % 1024, (i) / 1024), 0).r
+#else
+uniform vec4 u_params[N_VEC4];
+#define P(i) u_params[(i) >> 2][(i) & 3]
+#endif
+out vec2 out_field;           // (probability of class 1, logit)
+
+float act_identity(float x) { return x; }
+float act_logistic(float x) { return 1.0 / (1.0 + exp(-clamp(x, -40.0, 40.0))); }
+float act_tanh(float x) { return tanh(clamp(x, -15.0, 15.0)); }
+float act_relu(float x) { return max(x, 0.0); }
+
+#define LAYER(NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); }
+
+void main() {
+    float h[MAX_WIDTH];
+    float z[MAX_WIDTH];
+    vec2 x = u_data_origin + v_uv * u_data_span;
+    h[0] = x.x;
+    h[1] = x.y;
+    MLP_LAYERS
+    out_field = vec2(h[0], z[0]);
+}
