@@ -1,0 +1,157 @@
+"""VideoRecorder: snapshots in, an mp4 out. Training publishes; a render thread draws and encodes.
+
+Three stages overlap: the caller trains and publishes (bounded queue), the render thread draws
+frame i+1 while the writer thread pipes frame i into ffmpeg, which encodes in its own process.
+The queues are bounded, so memory stays flat however long the run.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .render.frame import FrameRenderer, check_size
+from .sinks.ffmpeg import VideoWriter
+from .snapshot import Snapshot
+from .training.bus import QueueClosed, SnapshotQueue
+
+
+class VideoRecorder:
+    """Record a training run to a video; use it as a context manager around your own training loop.
+
+    Each published snapshot becomes ``frames_per_epoch`` frames, the weights interpolated in between
+    so slow videos move smoothly. Learning marks compare each snapshot with the one before it.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        X: np.ndarray,
+        y: np.ndarray,
+        X_test: np.ndarray | None = None,
+        y_test: np.ndarray | None = None,
+        *,
+        size: tuple[int, int] = (1920, 1080),
+        fps: float = 30.0,
+        codec: str = "auto",
+        crf: float | None = None,
+        preset: str | int | None = None,
+        frames_per_epoch: int = 1,
+        field_scale: float = 1.0,
+        gpu: int | None = None,
+        queue_snapshots: int = 4,
+        on_frame: Callable[[int], None] | None = None,
+    ) -> None:
+        if int(frames_per_epoch) < 1:
+            raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
+        self.size = check_size(size)
+        self.frames_per_epoch = int(frames_per_epoch)
+        self._on_frame = on_frame
+        self._queue = SnapshotQueue(queue_snapshots)
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self.renderer: FrameRenderer | None = None
+        # The writer first: a bad output path or codec is reported before any GL or training work.
+        self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset)
+        self._thread = threading.Thread(
+            target=self._run, args=((X, y, X_test, y_test), field_scale, gpu), name="nnviz-render", daemon=True
+        )
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            self.writer.abort()
+            raise self._error
+
+    # -- the caller's side ---------------------------------------------------------------------
+    def publish(self, snapshot: Snapshot) -> None:
+        """Queue a snapshot for drawing; blocks only while the bounded queue is full."""
+        self._raise_render_error()
+        try:
+            self._queue.put(snapshot)
+        except QueueClosed:
+            self._raise_render_error()
+            raise RuntimeError("publish after the recorder was closed") from None
+
+    @property
+    def frames_written(self) -> int:
+        return self.writer.frames_written
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    def close(self) -> None:
+        """Draw everything published, then finalise the video at its path."""
+        self._queue.close()
+        self._thread.join()
+        if self._error is not None:
+            self.writer.abort()
+            self._raise_render_error()
+        self.writer.close()
+
+    def stop(self) -> None:
+        """Stop after the frame being drawn and finalise what was encoded (Ctrl-C, SIGTERM)."""
+        self._stop.set()
+        self._queue.close()
+        self._thread.join()
+        if self.writer.frames_written:
+            self.writer.close()
+        else:
+            self.writer.abort()
+
+    def __enter__(self) -> "VideoRecorder":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            self.close()
+        else:
+            self.stop()
+        return False
+
+    # -- the render thread -------------------------------------------------------------------
+    def _run(self, data, field_scale: float, gpu: int | None) -> None:
+        try:
+            # The GL context is made and used on this thread only.
+            self.renderer = FrameRenderer(self.size, field_scale=field_scale, gpu=gpu)
+            self.renderer.set_data(*data)
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            previous: Snapshot | None = None
+            for snapshot in self._queue:
+                if self._stop.is_set():
+                    break
+                self._draw_epoch(previous, snapshot)
+                previous = snapshot
+        except BaseException as exc:
+            self._error = exc
+            self._queue.close()
+        finally:
+            self.renderer.release()
+
+    def _draw_epoch(self, previous: Snapshot | None, snapshot: Snapshot) -> None:
+        steps = self.frames_per_epoch
+        can_blend = previous is not None and previous.architecture == snapshot.architecture
+        for i in range(steps):
+            if self._stop.is_set():
+                return
+            t = (i + 1) / steps
+            shown = previous.interpolate(snapshot, t) if can_blend and steps > 1 and t < 1 else snapshot
+            self.renderer.draw(shown, previous)
+            buffer = self.writer.acquire_buffer()
+            self.renderer.read_into(buffer)
+            self.writer.write(buffer)
+            if self._on_frame is not None:
+                self._on_frame(self.writer.frames_written)
+
+    def _raise_render_error(self) -> None:
+        if self._error is not None:
+            raise self._error
