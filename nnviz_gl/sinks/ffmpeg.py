@@ -186,8 +186,11 @@ def encoder_args(codec: str, *, crf: float | None = None, preset: str | int | No
         args += ["-rc", "vbr", "-cq", f"{crf:g}", "-b:v", "0"]
     else:
         args += ["-crf", f"{crf:g}"]
+    # Keep the encoders' own statistics out of stderr, whose tail is quoted in errors.
+    if codec == "libx264":
+        args += ["-x264-params", "log=1"]
     if codec == "libx265":
-        args += ["-x265-params", "log-level=error"]
+        args += ["-x265-params", "log-level=warning"]
     if codec in ("libx265", "hevc_nvenc"):
         args += ["-tag:v", "hvc1"]  # QuickTime / Safari refuse the default hev1 tag
     if gop is not None:
@@ -268,7 +271,8 @@ class VideoWriter:
       wants, and on any other exception the frames so far are still a true record of the training.
       Callers who would rather discard on error call ``abort()`` in their ``except`` and re-raise;
       ``__exit__`` then does nothing more. A failure while finalising during an exception is noted on
-      the original exception rather than replacing it.
+      the original exception rather than replacing it; a second Ctrl-C while finalising aborts
+      (the ``.partial`` file stays).
     """
 
     def __init__(

@@ -1,0 +1,307 @@
+"""The video sink against the real bundled ffmpeg, at tiny sizes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz_gl.sinks.ffmpeg import (
+    CODECS,
+    EncoderError,
+    EncoderInterrupted,
+    OutputPathError,
+    VideoWriter,
+    check_output_path,
+    encoder_report,
+    encoder_works,
+    partial_path,
+    raise_on_signals,
+    resolve_codec,
+)
+from nnviz_gl.sinks.probe import parse_stream_header, probe, read_frames
+
+W, H = 64, 48
+RED, BLUE = (255, 0, 0, 255), (0, 0, 255, 255)
+
+
+def two_colour_frame(first_rows: tuple, last_rows: tuple, w: int = W, h: int = H) -> np.ndarray:
+    """RGBA frame whose first h/2 rows in memory are ``first_rows`` and the rest ``last_rows``."""
+    frame = np.empty((h, w, 4), np.uint8)
+    frame[: h // 2] = first_rows
+    frame[h // 2 :] = last_rows
+    return frame
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def file_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def moving_frames(n: int, w: int = W, h: int = H) -> list[np.ndarray]:
+    """Frames that differ from one another (a bar sweeping across), so nothing is trivially static."""
+    frames = []
+    for i in range(n):
+        f = np.zeros((h, w, 4), np.uint8)
+        f[..., 3] = 255
+        f[:, (i * 3) % w : (i * 3) % w + 4, 1] = 255
+        frames.append(f)
+    return frames
+
+
+def test_frames_in_equal_frames_out_as_h264_yuv420p(tmp_path: Path) -> None:
+    out = tmp_path / "training.mp4"
+    with VideoWriter(out, (128, 96), fps=24, codec="libx264") as writer:
+        for f in moving_frames(37, 128, 96):
+            writer.write(f)
+    assert writer.frames_written == 37
+    info = probe(out)
+    assert (info.codec, info.pix_fmt, info.width, info.height) == ("h264", "yuv420p", 128, 96)
+    assert info.frames == 37
+    assert info.fps == pytest.approx(24)
+    assert not partial_path(out).exists()
+
+
+def test_bottom_up_rows_are_flipped_by_ffmpeg(tmp_path: Path) -> None:
+    # GL readback: first rows in memory are the bottom of the image. Bottom red, top blue.
+    gl_frame = two_colour_frame(first_rows=RED, last_rows=BLUE)
+    out = tmp_path / "flip.mp4"
+    with VideoWriter(out, (W, H), bottom_up=True) as writer:
+        for _ in range(3):
+            writer.write(gl_frame)
+    top, bottom = read_frames(out)[0, 4, W // 2], read_frames(out)[0, H - 5, W // 2]
+    np.testing.assert_allclose(top, BLUE[:3], atol=6)
+    np.testing.assert_allclose(bottom, RED[:3], atol=6)
+
+
+def test_top_down_frames_are_kept_as_they_are(tmp_path: Path) -> None:
+    out = tmp_path / "noflip.mp4"
+    with VideoWriter(out, (W, H), bottom_up=False) as writer:
+        writer.write(two_colour_frame(first_rows=RED, last_rows=BLUE))
+    frame = read_frames(out)[0]
+    np.testing.assert_allclose(frame[4, W // 2], RED[:3], atol=6)
+    np.testing.assert_allclose(frame[H - 5, W // 2], BLUE[:3], atol=6)
+
+
+def test_odd_size_is_refused_with_the_next_even_size(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"even.*66x48"):
+        VideoWriter(tmp_path / "odd.mp4", (65, 48))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "folder" / "out.mp4"
+    with pytest.raises(OutputPathError, match="does not exist") as err:
+        check_output_path(target)
+    assert str(target.parent) in str(err.value)
+    with pytest.raises(OutputPathError):
+        VideoWriter(target, (W, H))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc, unwritable even for root")
+def test_unwritable_folder_is_refused() -> None:
+    with pytest.raises(OutputPathError, match="not writable"):
+        check_output_path("/proc/nnviz-gl-test.mp4")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
+def test_read_only_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(OutputPathError, match="not writable"):
+            check_output_path(folder / "out.mp4")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_unknown_container_suffix_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OutputPathError, match=r"\.mp4"):
+        check_output_path(tmp_path / "out.avi")
+
+
+def test_existing_video_is_replaced_only_when_the_new_one_is_complete(tmp_path: Path) -> None:
+    out = tmp_path / "training.mp4"
+    out.write_bytes(b"old video")
+    with VideoWriter(out, (W, H), keyframe_interval=2) as writer:
+        for f in moving_frames(20):
+            writer.write(f)
+        # Let ffmpeg put real data into the partial file before looking at the old one.
+        assert wait_for(lambda: file_size(partial_path(out)) >= 1000)
+        assert out.read_bytes() == b"old video"
+    assert probe(out).frames == 20
+
+
+def test_abort_leaves_the_output_path_alone(tmp_path: Path) -> None:
+    out = tmp_path / "aborted.mp4"
+    writer = VideoWriter(out, (W, H))
+    for f in moving_frames(10):
+        writer.write(f)
+    writer.abort()
+    assert not out.exists()
+    writer.close()  # a no-op after abort
+    assert not out.exists()
+
+    unused = VideoWriter(out, (W, H))
+    unused.abort()
+    assert not partial_path(out).exists(), "a partial file without frames should be removed"
+
+
+def test_ffmpeg_dying_mid_stream_raises_with_its_stderr(tmp_path: Path) -> None:
+    out = tmp_path / "died.mp4"
+    writer = VideoWriter(out, (W, H))
+    frame = moving_frames(1)[0]
+    for _ in range(5):
+        writer.write(frame)
+    # Once the output header is on disk ffmpeg has its signal handlers and will say why it stops.
+    assert wait_for(lambda: file_size(partial_path(out)) > 0)
+    os.kill(writer.ffmpeg_pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    with pytest.raises(EncoderError) as err:
+        while time.monotonic() < deadline:
+            writer.write(frame)
+            time.sleep(0.005)
+    message = str(err.value)
+    assert "received signal 15" in message  # ffmpeg's own words, quoted from its stderr
+    assert "exited with code" in message
+    with pytest.raises(EncoderError):
+        writer.close()
+    assert not out.exists()
+
+
+def test_frame_of_wrong_size_or_type_is_refused(tmp_path: Path) -> None:
+    with VideoWriter(tmp_path / "x.mp4", (W, H)) as writer:
+        with pytest.raises(ValueError, match=rf"{W * H * 4}"):
+            writer.write(bytes(W * H * 3))
+        with pytest.raises(ValueError, match="uint8"):
+            writer.write(np.zeros((H, W, 4), np.float32))
+        with pytest.raises(TypeError):
+            writer.write([0] * (W * H * 4))  # type: ignore[arg-type]
+        writer.write(memoryview(bytes(W * H * 4)))
+        writer.write(bytearray(W * H * 4))
+    assert probe(tmp_path / "x.mp4").frames == 2
+
+
+def test_pool_buffers_are_written_without_a_copy(tmp_path: Path) -> None:
+    out = tmp_path / "pool.mp4"
+    with VideoWriter(out, (W, H), queue_frames=2) as writer:
+        for f in moving_frames(12):
+            buf = writer.acquire_buffer()
+            buf[:] = f.tobytes()  # what fbo.read_into(buf) does
+            writer.write(buf)
+    decoded = read_frames(out)
+    assert decoded.shape == (12, H, W, 3)
+
+
+def test_interrupt_inside_the_block_finalises_a_playable_video(tmp_path: Path) -> None:
+    out = tmp_path / "interrupted.mp4"
+    handler_before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(EncoderInterrupted):
+        with raise_on_signals():
+            with VideoWriter(out, (W, H)) as writer:
+                for f in moving_frames(8):
+                    writer.write(f)
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # the handler raises before this ends
+    assert probe(out).frames == 8
+    assert signal.getsignal(signal.SIGTERM) == handler_before
+
+
+def test_closing_without_frames_keeps_the_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "empty.mp4"
+    out.write_bytes(b"old")
+    writer = VideoWriter(out, (W, H))
+    with pytest.raises(EncoderError, match="no frames"):
+        writer.close()
+    assert out.read_bytes() == b"old"
+    assert not partial_path(out).exists()
+
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    from nnviz_gl.sinks.ffmpeg import VideoWriter
+    writer = VideoWriter(sys.argv[1], (64, 48), fps=30, keyframe_interval=3, preset="ultrafast")
+    print(writer.ffmpeg_pid, flush=True)
+    frame = np.zeros((48, 64, 4), np.uint8)
+    for i in range(100000):
+        frame[:, (i * 3) % 60 : (i * 3) % 60 + 4] = 255
+        writer.write(frame)
+        time.sleep(0.01)
+    """
+)
+
+
+def test_kill_9_mid_render_leaves_a_partial_video_that_plays(tmp_path: Path) -> None:
+    out = tmp_path / "killed.mp4"
+    partial = partial_path(out)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        ffmpeg_pid = int(child.stdout.readline())
+        # Wait for at least two fragments ("moof" boxes) on disk.
+        assert wait_for(lambda: partial.exists() and partial.read_bytes().count(b"moof") >= 2, 20)
+        os.kill(ffmpeg_pid, signal.SIGKILL)
+        child.kill()
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+    assert not out.exists()
+    info = probe(partial)
+    assert info.codec == "h264"
+    assert info.frames > 0
+
+
+def test_unknown_codec_error_lists_valid_names(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as err:
+        VideoWriter(tmp_path / "x.mp4", (W, H), codec="mpeg2")
+    for name in CODECS:
+        assert name in str(err.value)
+
+
+def test_bad_preset_and_crf_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="veryfast"):
+        VideoWriter(tmp_path / "x.mp4", (W, H), codec="libx264", preset="p4")
+    with pytest.raises(ValueError, match="0..51"):
+        VideoWriter(tmp_path / "x.mp4", (W, H), codec="libx264", crf=80)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_auto_codec_falls_back_to_libx264_without_nvenc() -> None:
+    if encoder_works("h264_nvenc"):
+        assert resolve_codec("auto") == "h264_nvenc"
+    else:
+        assert resolve_codec("auto") == "libx264"
+    if not Path("/dev/nvidia0").exists():
+        assert resolve_codec("auto") == "libx264"
+
+
+def test_encoder_report_lists_every_concrete_codec() -> None:
+    report = dict(encoder_report())
+    assert set(report) == set(CODECS) - {"auto"}
+    assert report["libx264"] is True
+
+
+def test_stream_header_parsing() -> None:
+    line = ("  Stream #0:0[0x1](und): Video: hevc (Main) (hvc1 / 0x31637668), yuv420p(tv, bt709, "
+            "progressive), 3840x2160 [SAR 1:1 DAR 16:9], 1234 kb/s, 29.97 fps, 29.97 tbr, 30k tbn")
+    assert parse_stream_header(line) == ("hevc", 3840, 2160, "yuv420p", 29.97)
