@@ -1,14 +1,16 @@
 #version 330 core
 // The model's output at every fragment: the MLP is unrolled at compile time.
-// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION MLP_LAYERS PARAMS_IN_TEXTURE
+// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS PARAMS_IN_TEXTURE
 //
-// MLP_LAYERS expands to one LAYER(n_in, n_out, offset, ACT) per layer; parameters of a layer
+// MLP_LAYERS expands to one LAYER(index, n_in, n_out, offset, ACT) per layer; parameters of a layer
 // are its weights, row-major (n_in x n_out), then its n_out biases, starting at `offset`.
 // Weights are data (uniforms or a float texture): a new snapshot is a write, never a recompile.
 
 in vec2 v_uv;
 uniform vec2 u_data_origin;   // data coordinates at the viewport's lower-left corner
 uniform vec2 u_data_span;     // data extent covered by the viewport
+uniform int u_probe_layer;    // -1: the model's output; else show neuron u_probe_neuron of this layer
+uniform int u_probe_neuron;
 #if PARAMS_IN_TEXTURE
 uniform sampler2D u_params_tex;
 #define P(i) texelFetch(u_params_tex, ivec2((i) % 1024, (i) / 1024), 0).r
@@ -22,8 +24,13 @@ float act_identity(float x) { return x; }
 float act_logistic(float x) { return 1.0 / (1.0 + exp(-clamp(x, -40.0, 40.0))); }
 float act_tanh(float x) { return tanh(clamp(x, -15.0, 15.0)); }
 float act_relu(float x) { return max(x, 0.0); }
+// Hidden activations shown on -1..1.
+float show_identity(float h) { return tanh(h); }
+float show_logistic(float h) { return 2.0 * h - 1.0; }
+float show_tanh(float h) { return h; }
+float show_relu(float h) { return tanh(h); }
 
-#define LAYER(NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); }
+#define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } if (u_probe_layer == L) { probe_z = z[u_probe_neuron]; probe_h = h[u_probe_neuron]; }
 
 void main() {
     float h[MAX_WIDTH];
@@ -31,6 +38,13 @@ void main() {
     vec2 x = u_data_origin + v_uv * u_data_span;
     h[0] = x.x;
     h[1] = x.y;
+    float probe_z = 0.0;
+    float probe_h = 0.0;
     MLP_LAYERS
-    out_field = vec2(h[0], z[0]);
+    if (u_probe_layer < 0) {
+        out_field = vec2(h[0], z[0]);
+    } else {
+        // A hidden neuron: its activation mapped onto 0..1 for the colour map, its zero crossing as the line.
+        out_field = vec2(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
+    }
 }

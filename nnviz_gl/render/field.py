@@ -30,13 +30,14 @@ def field_defines(arch: Architecture, params_in_texture: bool) -> dict[str, obje
     layers, offset = [], 0
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         act = "HIDDEN_ACTIVATION" if i < len(sizes) - 2 else f"act_{arch.output_activation}"
-        layers.append(f"LAYER({n_in}, {n_out}, {offset}, {act})")
+        layers.append(f"LAYER({i + 1}, {n_in}, {n_out}, {offset}, {act})")
         offset += n_in * n_out + n_out
     return {
         "N_PARAMS": offset,
         "N_VEC4": max(1, math.ceil(offset / 4)),
         "MAX_WIDTH": max(sizes),
         "HIDDEN_ACTIVATION": f"act_{arch.activation}",
+        "HIDDEN_DISPLAY": f"show_{arch.activation}",
         "MLP_LAYERS": " ".join(layers),
         "PARAMS_IN_TEXTURE": bool(params_in_texture),
     }
@@ -93,8 +94,29 @@ class FieldPass:
             self._params_tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
             self._program["u_params_tex"] = 1
         self._n_vec4 = int(defines["N_VEC4"])
+        self._program["u_probe_layer"] = -1
+        self._program["u_probe_neuron"] = 0
+        self.probe = None
         self._arch = arch
         self.compiles += 1
+
+    def set_probe(self, neuron: tuple[int, int] | None) -> None:
+        """Show one neuron's own output instead of the model's: (layer, index), layer 1 = first hidden.
+
+        A uniform write, not a recompile. ``None`` (or an input neuron) goes back to the model's output.
+        """
+        if self._program is None:
+            raise RuntimeError("FieldPass.set_probe before any snapshot was uploaded")
+        sizes = self._arch.layer_sizes
+        if neuron is not None:
+            layer, index = int(neuron[0]), int(neuron[1])
+            if not (0 <= layer < len(sizes) and 0 <= index < sizes[layer]):
+                raise ValueError(f"no neuron {index} in layer {layer} of a {'-'.join(map(str, sizes))} network")
+            if layer == 0 or layer == len(sizes) - 1:
+                neuron = None  # inputs have no field of their own; the output's field is the model's
+        self.probe = neuron
+        self._program["u_probe_layer"] = -1 if neuron is None else neuron[0]
+        self._program["u_probe_neuron"] = 0 if neuron is None else neuron[1]
 
     def resize(self, size: tuple[int, int]) -> None:
         """(Re)allocate the field texture; only when the output size changes, never per frame."""
