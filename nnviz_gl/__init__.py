@@ -1,6 +1,19 @@
 """nnviz_gl: watch a neural network learn, drawn by OpenGL shaders — live, as 4K video, or headless."""
 
+from .render.frame import render_frame
 from .snapshot import Architecture, Snapshot
+from .training.datasets import Dataset, make_dataset
+from .training.trainer import SklearnTrainer, TrainingConfig
+from .video import VideoRecorder
 
-__all__ = ["Architecture", "Snapshot"]
+__all__ = [
+    "Architecture",
+    "Dataset",
+    "SklearnTrainer",
+    "Snapshot",
+    "TrainingConfig",
+    "VideoRecorder",
+    "make_dataset",
+    "render_frame",
+]
 __version__ = "0.1.0"
