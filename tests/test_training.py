@@ -61,7 +61,7 @@ def test_classification_seed_0_is_scikit_learns_classifier_comparison():
     )
     X += 2 * np.random.RandomState(2).uniform(size=X.shape)
     X_train, X_test, y_train, y_test = _recipe(X, y)
-    ds = make_dataset()
+    ds = make_dataset(n_samples=100, noise=2.0)
     assert np.array_equal(ds.X_train, X_train) and np.array_equal(ds.X_test, X_test)
     assert np.array_equal(ds.y_train, y_train) and np.array_equal(ds.y_test, y_test)
 
@@ -79,8 +79,8 @@ def test_seed_notebooks_data_is_500_samples_with_noise_3():
 def test_moons_and_circles_seed_0_match_the_classifier_comparison():
     moons = _recipe(*make_moons(noise=0.3, random_state=0))
     circles = _recipe(*make_circles(noise=0.2, factor=0.5, random_state=1))
-    assert np.array_equal(make_dataset("moons").X_train, moons[0])
-    assert np.array_equal(make_dataset("circles").X_test, circles[1])
+    assert np.array_equal(make_dataset("moons", n_samples=100).X_train, moons[0])
+    assert np.array_equal(make_dataset("circles", n_samples=100).X_test, circles[1])
 
 
 def test_shapes_follow_the_data_xor_and_gaussian():
@@ -111,7 +111,7 @@ def test_bad_dataset_arguments_say_what_is_allowed(kwargs, message):
 def test_adding_a_training_point_copies():
     ds = make_dataset()
     grown = ds.with_training_point(0.25, -0.5, 1)
-    assert len(grown.X_train) == len(ds.X_train) + 1 and len(ds.X_train) == 60
+    assert len(grown.X_train) == len(ds.X_train) + 1 and len(ds.X_train) == 300
     assert grown.X_train[-1].tolist() == [0.25, -0.5] and grown.y_train[-1] == 1
     assert np.array_equal(grown.X_test, ds.X_test)
     with pytest.raises(ValueError, match="0 or 1"):
@@ -159,7 +159,7 @@ def test_same_config_gives_identical_snapshots():
 
 @pytest.mark.parametrize("activation", ["relu", "logistic"])
 def test_epoch_0_is_the_weights_scikit_learn_starts_from(activation):
-    config = TrainingConfig(activation=activation, seed=7)
+    config = TrainingConfig(activation=activation, seed=7, n_samples=100)  # one mini-batch per epoch
     trainer = SklearnTrainer(config)
     initial = trainer.initial_snapshot()
     assert initial.epoch == 0 and trainer.current_snapshot().epoch == 0
@@ -237,10 +237,10 @@ def test_new_data_and_added_points_bump_the_data_version():
     assert trainer.data_version == 1 and trainer.dataset.X_train.shape == first.X_train.shape
     assert not np.array_equal(trainer.dataset.X_train, first.X_train)
     trainer.add_point(3.0, 3.0, 0)
-    assert trainer.data_version == 2 and len(trainer.dataset.X_train) == 61
+    assert trainer.data_version == 2 and len(trainer.dataset.X_train) == 301
     snapshot = trainer.step()
     assert snapshot.epoch == 2 and snapshot.extra["data_version"] == 2
-    assert round(snapshot.accuracy * 61, 9) == round(snapshot.accuracy * 61)  # measured over the 61 points
+    assert round(snapshot.accuracy * 301, 9) == round(snapshot.accuracy * 301)  # measured over the 301 points
 
 
 def test_a_given_dataset_is_trained_on():
@@ -373,7 +373,7 @@ def test_commands_run_on_the_training_thread_between_epochs():
     _, version = bus.wait_newer(0, timeout=WAIT)
     thread.add_point(2.0, -2.0, 1)
     snapshot, version = bus.wait_newer(version, timeout=WAIT)
-    assert snapshot.extra["data_version"] == 1 and len(trainer.dataset.X_train) == 61
+    assert snapshot.extra["data_version"] == 1 and len(trainer.dataset.X_train) == 301
     thread.step_once()
     snapshot, version = bus.wait_newer(version, timeout=WAIT)
     assert snapshot.epoch == 1
@@ -382,7 +382,7 @@ def test_commands_run_on_the_training_thread_between_epochs():
     assert snapshot.epoch == 0 and snapshot.extra["random_state"] != 0
     thread.new_data()
     snapshot, version = bus.wait_newer(version, timeout=WAIT)
-    assert snapshot.extra["data_version"] == 2 and len(trainer.dataset.X_train) == 60
+    assert snapshot.extra["data_version"] == 2 and len(trainer.dataset.X_train) == 300
     with pytest.raises(ValueError, match="0 or 1"):
         thread.add_point(0.0, 0.0, 3)
     thread.stop()

@@ -33,7 +33,7 @@ class TrainingConfig:
     """
 
     dataset: str = "classification"
-    n_samples: int = 100
+    n_samples: int = 500  # the seed notebook's 500 points
     noise: float | None = None
     test_size: float = 0.4
     hidden: tuple[int, ...] = (5, 10, 5)
