@@ -49,7 +49,7 @@ class VideoRecorder:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
         self.size = check_size(size)
         self.frames_per_epoch = int(frames_per_epoch)
-        self._on_frame = on_frame
+        self.on_frame = on_frame  # called on the render thread with the frame count
         self._queue = SnapshotQueue(queue_snapshots)
         self._error: BaseException | None = None
         self._ready = threading.Event()
@@ -149,8 +149,8 @@ class VideoRecorder:
             buffer = self.writer.acquire_buffer()
             self.renderer.read_into(buffer)
             self.writer.write(buffer)
-            if self._on_frame is not None:
-                self._on_frame(self.writer.frames_written)
+            if self.on_frame is not None:
+                self.on_frame(self.writer.frames_written)
 
     def _raise_render_error(self) -> None:
         if self._error is not None:

@@ -1,0 +1,1 @@
+"""One module per ``nnviz-gl`` subcommand: ``add_parser(sub)`` and ``run(args)``."""

@@ -1,0 +1,99 @@
+"""``nnviz-gl render``: train and render every epoch into an mp4, headless."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .. import cli
+from ..sinks.ffmpeg import CODECS, EncoderInterrupted, raise_on_signals
+
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def add_parser(sub) -> None:
+    render = sub.add_parser(
+        "render", help="train and render the run to an mp4 (headless)",
+        description="Train a scikit-learn MLPClassifier on a 2-D dataset and render every epoch to an H.264 "
+                    "mp4: the network (edge width = |weight|, red dash-dot = learning most) beside the "
+                    "model's probability field with the data. Needs no display; uses the GPU through EGL "
+                    "when there is one, Mesa's llvmpipe when not.",
+        epilog=cli.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    out = render.add_argument_group("output")
+    out.add_argument("-o", "--output", default="training.mp4", help="video file to write (default training.mp4)")
+    out.add_argument("-q", "--quality", choices=list(cli.QUALITIES), default="h",
+                     help="l 854x480, m 1280x720, h 1920x1080 (default), p 2560x1440, k 3840x2160")
+    out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H",
+                     help="exact size in pixels, overrides -q (both even, for H.264)")
+    out.add_argument("--fps", type=cli.positive_float, default=30.0,
+                     help="frames per second (default 30: the seed's 300 epochs last 10 s)")
+    out.add_argument("--frames-per-epoch", type=cli.positive_int, default=1, metavar="N",
+                     help="frames per drawn epoch, weights interpolated between epochs (default 1)")
+    out.add_argument("--every", type=cli.positive_int, default=1, metavar="K",
+                     help="draw every K-th epoch of a long run (default 1: all)")
+    out.add_argument("--codec", choices=CODECS, default="auto",
+                     help="encoder; auto = NVENC when it works, else libx264 (default auto)")
+    out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7)")
+    out.add_argument("--crf", type=cli.nonnegative_float, default=None,
+                     help="constant quality, lower is better (x264 default 23)")
+    out.add_argument("--field-scale", type=cli.positive_float, default=1.0,
+                     help="field evaluations per output pixel along each axis (default 1.0; 0.5 is 4x cheaper)")
+    out.add_argument("--gpu", type=int, default=None, metavar="N", help="EGL device index on multi-GPU servers")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cli.add_training_options(render)
+
+    render.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..video import VideoRecorder
+
+    size = args.resolution or cli.QUALITIES[args.quality]
+    if size[0] % 2 or size[1] % 2:
+        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; H.264 needs even sizes: try "
+                           f"{size[0] + size[0] % 2},{size[1] + size[1] % 2}")
+    trainer = cli.make_trainer(args)
+    data = trainer.dataset
+    drawn = {e for e in range(1, args.epochs + 1) if e % args.every == 0 or e == args.epochs}
+    total_frames = len(drawn) * args.frames_per_epoch
+    started = time.perf_counter()
+    bar = None
+    recorder = None
+    try:
+        with raise_on_signals():
+            # Output path, size and GL are checked here, before any training.
+            recorder = VideoRecorder(
+                args.output, data.X_train, data.y_train, data.X_test, data.y_test, size=size, fps=args.fps,
+                codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
+                field_scale=args.field_scale, gpu=args.gpu,
+            )
+            bar = tqdm(total=total_frames, unit="frame", disable=args.no_progress, dynamic_ncols=True,
+                       desc=Path(args.output).name, file=sys.stderr)
+            recorder.on_frame = lambda n: bar.update(n - bar.n)
+            with recorder:
+                for epoch in range(1, args.epochs + 1):
+                    snapshot = trainer.step()
+                    if epoch in drawn:
+                        recorder.publish(snapshot)
+    except EncoderInterrupted as stop:
+        if bar is not None:
+            bar.close()
+        written = recorder.frames_written if recorder else 0
+        where = f"kept in {args.output}" if written else "nothing written"
+        print(f"nnviz-gl: interrupted by {signal.Signals(stop.signum).name}: {written} of {total_frames} "
+              f"frames, {where}", file=sys.stderr)
+        return EXIT_SIGNAL.get(stop.signum, 130)
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = time.perf_counter() - started
+    frames = recorder.frames_written
+    print(f"wrote {args.output}: {frames} frames, {frames / args.fps:.1f} s at {args.fps:g} fps, "
+          f"{size[0]}x{size[1]} {recorder.writer.codec}, in {wall:.1f} s ({frames / wall:.1f} frames/s)")
+    return 0
