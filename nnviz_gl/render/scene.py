@@ -45,6 +45,8 @@ class Scene:
         self.bounds: tuple[float, float, float, float] = (-1.0, 1.0, -1.0, 1.0)
         self._dirty_layout = True
         self._dirty_style = True
+        self._overlay: list[TextItem] = []
+        self._highlight_edge: int | None = None
 
     # -- data in ----------------------------------------------------------------------------
     def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
@@ -66,6 +68,21 @@ class Scene:
             self._dirty_layout = True
         self.snapshot = snapshot
         self._previous = previous
+        self._dirty_style = True
+
+    def set_overlay(self, items: list[TextItem]) -> None:
+        """Extra text drawn over the frame (a live window's HUD, help, hover read-outs)."""
+        self._overlay = list(items)
+        self._dirty_style = True
+
+    def set_probe(self, neuron: tuple[int, int] | None) -> None:
+        """Show one hidden neuron's own output in the field panel; ``None`` for the model's."""
+        self.field.set_probe(neuron)
+        self._dirty_style = True
+
+    def set_highlight(self, edge: int | None) -> None:
+        """Draw one connection (index in the flattened weights) emphasised, e.g. under the mouse."""
+        self._highlight_edge = edge
         self._dirty_style = True
 
     # -- drawing ----------------------------------------------------------------------------
@@ -156,9 +173,13 @@ class Scene:
         """Per-snapshot arrays: edge widths and learning marks, neuron colours, the title text."""
         snap, lay = self.snapshot, self.layout
         geo = self.geometry
-        self.edges.write(1, edge_style(snap, self._previous, lay.unit, self.style.max_edge_width * lay.unit))
+        styles = edge_style(snap, self._previous, lay.unit, self.style.max_edge_width * lay.unit)
+        if self._highlight_edge is not None and 0 <= self._highlight_edge < len(styles):
+            styles[self._highlight_edge, 0] += 4.0 * lay.unit
+            styles[self._highlight_edge, 1] = np.sign(styles[self._highlight_edge, 1]) or 1.0
+        self.edges.write(1, styles)
         self.neurons.set_discs(self._neuron_discs(snap, geo))
-        self.text.set_text(self._title_items(snap, lay))
+        self.text.set_text(self._title_items(snap, lay) + self._overlay)
         self._dirty_style = False
 
     def _neuron_discs(self, snap: Snapshot, geo) -> np.ndarray:
@@ -200,6 +221,11 @@ class Scene:
                                   (*s.text_dim, 1.0), anchor="right", baseline="middle"))
         arch = snap.architecture
         caption = "-".join(str(v) for v in arch.layer_sizes) + f" · {arch.activation}"
+        probe = self.field.probe
+        if probe is not None:
+            items.append(TextItem(f"field: neuron {probe[1] + 1} of layer {probe[0]}", lay.field.x + 10 * lay.unit,
+                                  lay.field.y + 8 * lay.unit, lay.label_px, (*s.text, 1.0), anchor="left",
+                                  baseline="top", box=(*s.panel, 0.8)))
         items.append(TextItem(caption, lay.network.x + 10 * lay.unit, lay.network.y + 8 * lay.unit,
                               lay.label_px, (*s.text_dim, 1.0), anchor="left", baseline="top"))
         return items
