@@ -40,7 +40,7 @@ class VideoRecorder:
         crf: float | None = None,
         preset: str | int | None = None,
         frames_per_epoch: int = 1,
-        field_scale: float = 1.0,
+        field_scale: float | None = None,
         gpu: int | None = None,
         queue_snapshots: int = 4,
         on_frame: Callable[[int], None] | None = None,
@@ -114,7 +114,7 @@ class VideoRecorder:
         return False
 
     # -- the render thread -------------------------------------------------------------------
-    def _run(self, data, field_scale: float, gpu: int | None) -> None:
+    def _run(self, data, field_scale: float | None, gpu: int | None) -> None:
         try:
             # The GL context is made and used on this thread only.
             self.renderer = FrameRenderer(self.size, field_scale=field_scale, gpu=gpu)

@@ -40,8 +40,9 @@ def add_parser(sub) -> None:
     out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7)")
     out.add_argument("--crf", type=cli.nonnegative_float, default=None,
                      help="constant quality, lower is better (x264 default 23)")
-    out.add_argument("--field-scale", type=cli.positive_float, default=1.0,
-                     help="field evaluations per output pixel along each axis (default 1.0; 0.5 is 4x cheaper)")
+    out.add_argument("--field-scale", type=cli.positive_float, default=None,
+                     help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
+                          "automatic, every pixel up to 480 px, then half, at most 768 across)")
     out.add_argument("--gpu", type=int, default=None, metavar="N", help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     cli.add_training_options(render)
@@ -95,5 +96,5 @@ def run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - started
     frames = recorder.frames_written
     print(f"wrote {args.output}: {frames} frames, {frames / args.fps:.1f} s at {args.fps:g} fps, "
-          f"{size[0]}x{size[1]} {recorder.writer.codec}, in {wall:.1f} s ({frames / wall:.1f} frames/s)")
+          f"{size[0]}x{size[1]} {recorder.writer.codec} {recorder.writer.preset}, in {wall:.1f} s ({frames / wall:.1f} frames/s)")
     return 0

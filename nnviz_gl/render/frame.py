@@ -36,7 +36,7 @@ def check_size(size: tuple[int, int], max_framebuffer: tuple[int, int] | None = 
 class FrameRenderer:
     """Draws snapshots offscreen at one size. Made once; drawing a frame creates no GL objects."""
 
-    def __init__(self, size: tuple[int, int], *, field_scale: float = 1.0, style: Style = DEFAULT_STYLE,
+    def __init__(self, size: tuple[int, int], *, field_scale: float | None = None, style: Style = DEFAULT_STYLE,
                  ctx: moderngl.Context | None = None, gpu: int | None = None) -> None:
         self.ctx = ctx or create_headless_context(gpu)
         self._own_ctx = ctx is None
@@ -76,7 +76,7 @@ _shared: FrameRenderer | None = None
 
 def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None, previous: Snapshot | None = None,
-                 size: tuple[int, int] = (1920, 1080), *, field_scale: float = 1.0) -> np.ndarray:
+                 size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None) -> np.ndarray:
     """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
 
     The context and scene are made on the first call and reused, so calling this in a loop is cheap.
@@ -85,7 +85,7 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
     if _shared is None:
         _shared = FrameRenderer(size, field_scale=field_scale)
     _shared.resize(size)
-    _shared.scene.field_scale = float(field_scale)
+    _shared.scene.set_field_scale(field_scale)
     _shared.set_data(X, y, X_test, y_test)
     _shared.draw(snapshot, previous)
     return _shared.read_rgb()

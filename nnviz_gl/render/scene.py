@@ -18,19 +18,37 @@ from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
 
 
+# The model's logit is smooth, so a bilinearly upsampled field texture looks the same as one
+# evaluation per pixel; the field costs ~30 ns per evaluation on llvmpipe, so this is most of a frame.
+AUTO_FIELD_MIN, AUTO_FIELD_MAX = 480, 768
+
+
+def auto_field_side(panel_side: int) -> int:
+    """Field texels along the panel's side: every pixel up to 480, half of them up to a cap of 768."""
+    return int(min(panel_side, max(AUTO_FIELD_MIN, min(AUTO_FIELD_MAX, panel_side * 0.5))))
+
+
+def check_field_scale(field_scale: float | None) -> float | None:
+    if field_scale is None:
+        return None
+    if not 0.05 <= float(field_scale) <= 2.0:
+        raise ValueError(f"field_scale must be between 0.05 and 2 (or None for automatic), got {field_scale}")
+    return float(field_scale)
+
+
 class Scene:
     """Owns every pass and GL object of a frame. GL objects are made here once, never per frame.
 
     ``field_scale`` is the field texture's resolution relative to the panel's pixels (1.0: one
-    evaluation per output pixel; 0.5: a quarter of them, bilinearly smoothed).
+    evaluation per output pixel; 0.5: a quarter of them, bilinearly smoothed). ``None`` picks it
+    by size (see :func:`auto_field_side`).
     """
 
-    def __init__(self, ctx: moderngl.Context, *, field_scale: float = 1.0, style: Style = DEFAULT_STYLE) -> None:
-        if not 0.05 <= field_scale <= 2.0:
-            raise ValueError(f"field_scale must be between 0.05 and 2, got {field_scale}")
+    def __init__(self, ctx: moderngl.Context, *, field_scale: float | None = None,
+                 style: Style = DEFAULT_STYLE) -> None:
         self.ctx = ctx
         self.style = style
-        self.field_scale = float(field_scale)
+        self.field_scale = check_field_scale(field_scale)
         self.field = FieldPass(ctx)
         self.composite = FieldCompositePass(ctx, style)
         self.edges = EdgePass(ctx)
@@ -69,6 +87,12 @@ class Scene:
         self.snapshot = snapshot
         self._previous = previous
         self._dirty_style = True
+
+    def set_field_scale(self, field_scale: float | None) -> None:
+        field_scale = check_field_scale(field_scale)
+        if field_scale != self.field_scale:
+            self.field_scale = field_scale
+            self._dirty_layout = True
 
     def set_overlay(self, items: list[TextItem]) -> None:
         """Extra text drawn over the frame (a live window's HUD, help, hover read-outs)."""
@@ -133,7 +157,11 @@ class Scene:
         lay = frame_layout(size)
         self.layout = lay
         fw, fh = lay.field.gl_viewport(size[1])[2:]
-        self.field.resize((max(1, round(fw * self.field_scale)), max(1, round(fh * self.field_scale))))
+        if self.field_scale is None:
+            scale = auto_field_side(max(fw, fh)) / max(fw, fh, 1)
+        else:
+            scale = self.field_scale
+        self.field.resize((max(1, round(fw * scale)), max(1, round(fh * scale))))
         if self._arch is not None:
             self.geometry = network_geometry(self._arch, lay.network, lay.unit)
             self.edges.write(0, self.geometry.edge_ends)

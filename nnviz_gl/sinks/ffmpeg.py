@@ -225,6 +225,17 @@ def encoder_works(codec: str) -> bool:
     return codec != "auto" and _trial_error_cached(codec) is None
 
 
+def auto_preset(codec: str, pixels: int) -> str:
+    """The preset ``--codec auto`` uses: on a CPU encoder, speed first where encoding is the bottleneck.
+
+    On a 2-core machine x264 shares the cores with the software renderer: at 1080p and below
+    ``superfast`` keeps up with drawing, above it only ``ultrafast`` does (files ~1.5-2x larger).
+    """
+    if codec == "libx264":
+        return "superfast" if pixels <= 1920 * 1080 else "ultrafast"
+    return DEFAULT_PRESETS[codec]
+
+
 def resolve_codec(codec: str = "auto") -> str:
     """A concrete codec: ``auto`` -> h264_nvenc when it works here, else libx264.
 
@@ -305,6 +316,9 @@ class VideoWriter:
         if gop < 1:
             raise ValueError(f"keyframe_interval must be at least 1 frame, got {gop}")
         self.codec = resolve_codec(codec)
+        if codec == "auto" and preset is None:
+            preset = auto_preset(self.codec, self.width * self.height)
+        self.preset = preset if preset is not None else DEFAULT_PRESETS[self.codec]
         out_args = encoder_args(self.codec, crf=crf, preset=preset, gop=gop)
         self.command = _command(self.width, self.height, self.fps, input_format, bottom_up, out_args,
                                 CONTAINERS[self.path.suffix.lower()], self.partial_path)
