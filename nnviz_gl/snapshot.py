@@ -107,6 +107,13 @@ class Snapshot:
             **metrics,
         )
 
+    @classmethod
+    def from_torch(cls, model: Any, *, epoch: int, loss: Any = None, **metrics: Any) -> "Snapshot":
+        """Copy a ``torch.nn.Sequential`` MLP's weights off its device (see :mod:`nnviz_gl.capture.torch`)."""
+        from .capture.torch import snapshot_from_torch  # torch is imported only when it is used
+
+        return snapshot_from_torch(model, epoch=epoch, loss=loss, **metrics)
+
     # -- derived -----------------------------------------------------------------------------
     @property
     def architecture(self) -> Architecture:

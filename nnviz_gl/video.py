@@ -17,6 +17,7 @@ from .render.frame import FrameRenderer, check_size
 from .sinks.ffmpeg import VideoWriter
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
+from .trajectory import TrajectoryWriter
 
 
 class VideoRecorder:
@@ -24,6 +25,8 @@ class VideoRecorder:
 
     Each published snapshot becomes ``frames_per_epoch`` frames, the weights interpolated in between
     so slow videos move smoothly. Learning marks compare each snapshot with the one before it.
+    ``record="run.nnviz"`` also appends every published snapshot to a trajectory file, to render again
+    later at another size or speed (``nnviz-gl render --from run.nnviz``).
     """
 
     def __init__(
@@ -44,6 +47,7 @@ class VideoRecorder:
         gpu: int | None = None,
         queue_snapshots: int = 4,
         on_frame: Callable[[int], None] | None = None,
+        record: str | Path | None = None,
     ) -> None:
         if int(frames_per_epoch) < 1:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
@@ -57,6 +61,11 @@ class VideoRecorder:
         self.renderer: FrameRenderer | None = None
         # The writer first: a bad output path or codec is reported before any GL or training work.
         self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset)
+        try:
+            self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)
+        except BaseException:
+            self.writer.abort()
+            raise
         self._thread = threading.Thread(
             target=self._run, args=((X, y, X_test, y_test), field_scale, gpu), name="nnviz-render", daemon=True
         )
@@ -64,6 +73,7 @@ class VideoRecorder:
         self._ready.wait()
         if self._error is not None:
             self.writer.abort()
+            self._close_trajectory()
             raise self._error
 
     # -- the caller's side ---------------------------------------------------------------------
@@ -72,6 +82,8 @@ class VideoRecorder:
         self._raise_render_error()
         try:
             self._queue.put(snapshot)
+            if self.trajectory is not None:
+                self.trajectory.publish(snapshot)
         except QueueClosed:
             self._raise_render_error()
             raise RuntimeError("publish after the recorder was closed") from None
@@ -88,6 +100,7 @@ class VideoRecorder:
         """Draw everything published, then finalise the video at its path."""
         self._queue.close()
         self._thread.join()
+        self._close_trajectory()
         if self._error is not None:
             self.writer.abort()
             self._raise_render_error()
@@ -98,10 +111,15 @@ class VideoRecorder:
         self._stop.set()
         self._queue.close()
         self._thread.join()
+        self._close_trajectory()
         if self.writer.frames_written:
             self.writer.close()
         else:
             self.writer.abort()
+
+    def _close_trajectory(self) -> None:
+        if self.trajectory is not None:
+            self.trajectory.close()
 
     def __enter__(self) -> "VideoRecorder":
         return self

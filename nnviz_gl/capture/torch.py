@@ -1,0 +1,145 @@
+"""PyTorch models to :class:`~nnviz_gl.snapshot.Snapshot`: ``snapshot_from_torch(model, epoch=...)``.
+
+Importing this module imports torch; nothing else in nnviz_gl does, so torch stays an optional extra.
+What can be drawn is the network scikit-learn's ``MLPClassifier`` describes: a ``torch.nn.Sequential``
+of ``Linear`` layers taking 2 features, one activation kind between them (``ReLU``, ``Tanh``,
+``Sigmoid`` or ``Identity``), and one output unit that is either a logit (no final activation) or a
+``Sigmoid`` — both mean a binary classifier whose probability is ``sigmoid(last Linear)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import torch
+from torch import nn
+
+from ..snapshot import Snapshot
+
+HIDDEN_ACTIVATIONS: dict[type, str] = {
+    nn.ReLU: "relu",
+    nn.Tanh: "tanh",
+    nn.Sigmoid: "logistic",
+    nn.Identity: "identity",
+}
+_ALLOWED = "Linear, ReLU, Tanh, Sigmoid, Identity"
+
+
+class UnsupportedModelError(ValueError):
+    """A model (or one of its layers) that the network and field panels cannot draw."""
+
+
+def snapshot_from_torch(model: nn.Module, *, epoch: int, loss: Any = None, **metrics: Any) -> Snapshot:
+    """Copy a ``torch.nn.Sequential`` MLP's weights off its device into a :class:`Snapshot`.
+
+    Weights are copied as float64 and transposed from torch's ``(out, in)`` to the ``(n_in, n_out)``
+    layout of scikit-learn's ``coefs_``. ``loss`` and the metrics (``test_loss``, ``accuracy``,
+    ``test_accuracy``) may be Python numbers or 0-d tensors. Raises :class:`UnsupportedModelError`
+    naming the first layer (index and type) that cannot be drawn.
+    """
+    linears, activations = _parse(model)
+    weights, biases = [], []
+    with torch.no_grad():
+        for _, linear in linears:
+            weights.append(linear.weight.detach().cpu().double().numpy().T)
+            if linear.bias is None:
+                biases.append(torch.zeros(linear.out_features, dtype=torch.float64).numpy())
+            else:
+                biases.append(linear.bias.detach().cpu().double().numpy())
+    for name in ("test_loss", "accuracy", "test_accuracy"):
+        if metrics.get(name) is not None:
+            metrics[name] = float(metrics[name])
+    return Snapshot(
+        weights=weights,
+        biases=biases,
+        activation=_hidden_activation(activations, linears),
+        epoch=int(epoch),
+        loss=None if loss is None else float(loss),
+        output_activation="logistic",
+        **metrics,
+    )
+
+
+def _layers(module: nn.Module, prefix: str = "") -> Iterator[tuple[str, nn.Module]]:
+    """Leaf layers in order, nested ``Sequential`` containers flattened, named by their path (``"2.1"``)."""
+    for name, child in module.named_children():
+        path = f"{prefix}{name}"
+        if isinstance(child, nn.Sequential):
+            yield from _layers(child, path + ".")
+        else:
+            yield path, child
+
+
+def _describe(path: str, layer: nn.Module) -> str:
+    return f"layer {path} ({type(layer).__name__})"
+
+
+def _parse(model: nn.Module) -> tuple[list[tuple[str, nn.Linear]], list[list[tuple[str, nn.Module]]]]:
+    """The Linear layers, and for each the activation layers that follow it (zero or one)."""
+    if not isinstance(model, nn.Sequential):
+        raise UnsupportedModelError(
+            f"expected a torch.nn.Sequential of {_ALLOWED} layers, got {type(model).__name__}"
+        )
+    linears: list[tuple[str, nn.Linear]] = []
+    activations: list[list[tuple[str, nn.Module]]] = []
+    for path, layer in _layers(model):
+        if type(layer) is nn.Linear:
+            if nn.parameter.is_lazy(layer.weight):
+                raise UnsupportedModelError(f"{_describe(path, layer)} has no weights yet: run one forward pass first")
+            if linears and layer.in_features != linears[-1][1].out_features:
+                raise UnsupportedModelError(
+                    f"{_describe(path, layer)} takes {layer.in_features} inputs but the layer before it has "
+                    f"{linears[-1][1].out_features} outputs"
+                )
+            linears.append((path, layer))
+            activations.append([])
+        elif type(layer) in HIDDEN_ACTIVATIONS:
+            if not linears:
+                raise UnsupportedModelError(f"{_describe(path, layer)} comes before the first Linear layer")
+            if activations[-1]:
+                first = activations[-1][0]
+                raise UnsupportedModelError(
+                    f"{_describe(path, layer)} follows {_describe(*first)}: one activation per Linear layer"
+                )
+            activations[-1].append((path, layer))
+        else:
+            raise UnsupportedModelError(f"{_describe(path, layer)} cannot be drawn; the layers drawn are {_ALLOWED}")
+    if not linears:
+        raise UnsupportedModelError(f"the model has no Linear layer; the layers drawn are {_ALLOWED}")
+    first_path, first = linears[0]
+    if first.in_features != 2:
+        raise UnsupportedModelError(
+            f"{_describe(first_path, first)} takes {first.in_features} inputs; the field panel draws 2 features"
+        )
+    last_path, last = linears[-1]
+    if last.out_features != 1:
+        raise UnsupportedModelError(
+            f"{_describe(last_path, last)} has {last.out_features} outputs; binary classifiers with 1 output "
+            "(a logit, or a Sigmoid after it) are drawn"
+        )
+    for path, layer in activations[-1]:
+        if type(layer) not in (nn.Sigmoid, nn.Identity):
+            raise UnsupportedModelError(
+                f"{_describe(path, layer)} is the output activation; the output must be a logit "
+                "(no activation, or Identity) or a Sigmoid"
+            )
+    return linears, activations
+
+
+def _hidden_activation(activations: list[list[tuple[str, nn.Module]]], linears: list) -> str:
+    """The one activation of the hidden layers; a missing activation between two Linears is Identity."""
+    kinds: list[tuple[str, str]] = []
+    for (path, linear), after in zip(linears[:-1], activations[:-1]):
+        if after:
+            kinds.append((HIDDEN_ACTIVATIONS[type(after[0][1])], _describe(*after[0])))
+        else:
+            kinds.append(("identity", f"{_describe(path, linear)}, with no activation after it,"))
+    if not kinds:
+        return "identity"  # a single Linear layer: logistic regression, no hidden layer
+    first_kind, first_where = kinds[0]
+    for kind, where in kinds[1:]:
+        if kind != first_kind:
+            raise UnsupportedModelError(
+                f"{where} is {kind} but {first_where} is {first_kind}: all hidden layers must share one activation"
+            )
+    return first_kind
