@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from .render.context import GLUnavailableError
@@ -137,6 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (CliError, ValueError, GLUnavailableError, EncoderError, SizeError, OutputPathError) as exc:
         print(f"nnviz-gl: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nnviz-gl: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an unexpected failure: still one line, the traceback on request
+        if os.environ.get("NNVIZ_DEBUG"):
+            raise
+        print(f"nnviz-gl: error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for the traceback)",
+              file=sys.stderr)
         return 1
 
 

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from .points import check_points
 from .render.frame import FrameRenderer, check_size
 from .sinks.ffmpeg import VideoWriter
 from .snapshot import Snapshot
@@ -59,7 +60,11 @@ class VideoRecorder:
         self._ready = threading.Event()
         self._stop = threading.Event()
         self.renderer: FrameRenderer | None = None
-        # The writer first: a bad output path or codec is reported before any GL or training work.
+        # Data and the writer first: bad points, a bad output path or codec are reported before any
+        # GL or training work.
+        X, y = check_points(X, y, name="X")
+        if X_test is not None and y_test is not None:
+            X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
         self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset)
         try:
             self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)

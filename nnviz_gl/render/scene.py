@@ -10,6 +10,7 @@ import math
 import moderngl
 import numpy as np
 
+from ..points import DataError, check_points
 from ..snapshot import Architecture, Snapshot
 from .field import FieldCompositePass, FieldPass
 from .instanced import DiscPass, EdgePass
@@ -70,10 +71,11 @@ class Scene:
     def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None, bounds: tuple[float, float, float, float] | None = None) -> None:
         """The points drawn over the field. Bounds default to the data's extent plus 0.5."""
-        X = np.asarray(X, np.float64).reshape(-1, 2)
-        y = np.asarray(y).reshape(-1)
-        X_test = None if X_test is None else np.asarray(X_test, np.float64).reshape(-1, 2)
-        y_test = None if y_test is None else np.asarray(y_test).reshape(-1)
+        X, y = check_points(X, y, name="X")
+        if X_test is not None or y_test is not None:
+            if X_test is None or y_test is None:
+                raise DataError("give both X_test and y_test, or neither")
+            X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
         self._data = (X, y, X_test, y_test)
         self.bounds = bounds if bounds is not None else data_bounds(X, X_test)
         self._dirty_layout = True
