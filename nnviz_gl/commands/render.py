@@ -1,4 +1,4 @@
-"""``nnviz-gl render``: train and render every epoch into an mp4, headless."""
+"""``nnviz-gl render``: train and render every epoch into an mp4, headless — or render a recorded run."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import argparse
 import signal
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Iterator
 
 from .. import cli
 from ..sinks.ffmpeg import CODECS, EncoderInterrupted, raise_on_signals
+from ..snapshot import Snapshot
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+TRAINING_OPTIONS = ("dataset", "samples", "noise", "test_size", "hidden", "activation", "alpha", "learning_rate",
+                    "epochs", "seed")  # kept in a recorded trajectory's metadata
 
 
 def add_parser(sub) -> None:
@@ -45,6 +50,13 @@ def add_parser(sub) -> None:
                           "automatic, every pixel up to 480 px, then half, at most 768 across)")
     out.add_argument("--gpu", type=int, default=None, metavar="N", help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    runs = render.add_argument_group("record once, render many")
+    runs.add_argument("--record", metavar="RUN.nnviz", default=None,
+                      help="also record every epoch's snapshot (and the data) to a trajectory file, "
+                           "to render it again later without training")
+    runs.add_argument("--from", dest="from_file", metavar="RUN.nnviz", default=None,
+                      help="render a recorded trajectory instead of training: the training options are "
+                           "ignored; size, --fps, --frames-per-epoch, --every and the encoder options apply")
     cli.add_training_options(render)
 
     render.set_defaults(run=run)
@@ -59,18 +71,20 @@ def run(args: argparse.Namespace) -> int:
     if size[0] % 2 or size[1] % 2:
         raise cli.CliError(f"size {size[0]}x{size[1]} is odd; H.264 needs even sizes: try "
                            f"{size[0] + size[0] % 2},{size[1] + size[1] % 2}")
-    trainer = cli.make_trainer(args)
-    data = trainer.dataset
-    drawn = {e for e in range(1, args.epochs + 1) if e % args.every == 0 or e == args.epochs}
-    total_frames = len(drawn) * args.frames_per_epoch
+    if args.from_file is not None and args.record is not None:
+        raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
     started = time.perf_counter()
     bar = None
     recorder = None
+    total_frames = 0
     try:
-        with raise_on_signals():
+        with raise_on_signals(), ExitStack() as open_files:
+            source = _recorded_run if args.from_file is not None else _training_run
+            data, snapshots, n_drawn = source(args, open_files)
+            total_frames = n_drawn * args.frames_per_epoch
             # Output path, size and GL are checked here, before any training.
             recorder = VideoRecorder(
-                args.output, data.X_train, data.y_train, data.X_test, data.y_test, size=size, fps=args.fps,
+                args.output, *data, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
                 field_scale=args.field_scale, gpu=args.gpu,
             )
@@ -78,10 +92,8 @@ def run(args: argparse.Namespace) -> int:
                        desc=Path(args.output).name, file=sys.stderr)
             recorder.on_frame = lambda n: bar.update(n - bar.n)
             with recorder:
-                for epoch in range(1, args.epochs + 1):
-                    snapshot = trainer.step()
-                    if epoch in drawn:
-                        recorder.publish(snapshot)
+                for snapshot in snapshots:
+                    recorder.publish(snapshot)
     except EncoderInterrupted as stop:
         if bar is not None:
             bar.close()
@@ -97,4 +109,48 @@ def run(args: argparse.Namespace) -> int:
     frames = recorder.frames_written
     print(f"wrote {args.output}: {frames} frames, {frames / args.fps:.1f} s at {args.fps:g} fps, "
           f"{size[0]}x{size[1]} {recorder.writer.codec} {recorder.writer.preset}, in {wall:.1f} s ({frames / wall:.1f} frames/s)")
+    if args.record is not None:
+        print(f"recorded {args.record}: {args.epochs} snapshots; render it again with "
+              f"nnviz-gl render --from {args.record}")
     return 0
+
+
+def _training_run(args: argparse.Namespace, open_files: ExitStack) -> tuple[tuple, Iterator[Snapshot], int]:
+    """Train (lazily, as the video takes snapshots), recording every epoch with ``--record``."""
+    from ..trajectory import TrajectoryWriter
+
+    trainer = cli.make_trainer(args)
+    data = trainer.dataset
+    arrays = (data.X_train, data.y_train, data.X_test, data.y_test)
+    record = None
+    if args.record is not None:
+        training = {name: getattr(args, name) for name in TRAINING_OPTIONS}
+        record = open_files.enter_context(
+            TrajectoryWriter(args.record, *arrays, metadata={"recorded_by": "nnviz-gl render", "training": training})
+        )
+    drawn = {e for e in range(1, args.epochs + 1) if e % args.every == 0 or e == args.epochs}
+
+    def snapshots() -> Iterator[Snapshot]:
+        for epoch in range(1, args.epochs + 1):
+            snapshot = trainer.step()
+            if record is not None:
+                record.publish(snapshot)
+            if epoch in drawn:
+                yield snapshot
+
+    return arrays, snapshots(), len(drawn)
+
+
+def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> tuple[tuple, Iterator[Snapshot], int]:
+    """The snapshots of a trajectory file, every ``--every``-th and the last, as the live render drew them."""
+    from ..trajectory import TrajectoryReader
+
+    try:
+        run = open_files.enter_context(TrajectoryReader(args.from_file))
+    except FileNotFoundError as exc:
+        raise cli.CliError(str(exc)) from None
+    n = len(run)
+    if n == 0:
+        raise cli.CliError(f"{args.from_file} holds no complete snapshot yet")
+    drawn = [i for i in range(n) if (i + 1) % args.every == 0 or i == n - 1]
+    return (run.X, run.y, run.X_test, run.y_test), (run[i] for i in drawn), len(drawn)
