@@ -151,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _register() -> None:
-    from .commands import info, render
+    from .commands import info, render, watch
 
-    COMMANDS.extend([render, info])
+    COMMANDS.extend([render, watch, info])
 
 
 _register()
