@@ -52,6 +52,19 @@ def check_version(ctx: moderngl.Context) -> GLInfo:
     return info
 
 
+def _explain_egl_failure(reason: str) -> str:
+    if "0x3009" in reason or "0x3004" in reason:  # EGL_BAD_MATCH / EGL_BAD_ATTRIBUTE
+        found = "the EGL driver refused an OpenGL 3.3 core context: it offers only an older OpenGL"
+    elif "found 0 devices" in reason or "eglGetDisplay" in reason or "eglInitialize" in reason:
+        found = "no OpenGL driver was found through EGL"
+    else:
+        found = "no OpenGL context could be made through EGL"
+    return (
+        f"OpenGL 3.3 core is needed, but {found} ({reason}). Install a GPU driver with EGL, or Mesa's "
+        "software renderer (Debian: libegl-mesa0 libgl1-mesa-dri), which is enough for rendering video"
+    )
+
+
 def create_headless_context(gpu: int | None = None) -> moderngl.Context:
     """An offscreen OpenGL context through EGL: no X server, GPU driver or Mesa's llvmpipe.
 
@@ -62,10 +75,7 @@ def create_headless_context(gpu: int | None = None) -> moderngl.Context:
     try:
         ctx = moderngl.create_standalone_context(backend="egl", require=330)
     except Exception as exc:  # glcontext raises plain Exceptions with the EGL reason
-        raise GLUnavailableError(
-            f"no headless OpenGL 3.3 context through EGL ({exc}); install a GPU driver or "
-            "Mesa's EGL (Debian: libegl-mesa0 libgl1-mesa-dri)"
-        ) from None
+        raise GLUnavailableError(_explain_egl_failure(str(exc))) from None
     try:
         check_version(ctx)
     except GLUnavailableError:
