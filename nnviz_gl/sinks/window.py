@@ -473,7 +473,7 @@ class Viewer:
     def _record_frame(self) -> None:
         """Frames go in at a steady 30 fps by wall clock: repeated when drawing is slower, skipped when faster."""
         writer = self._writer
-        due = int((self.clock() - self._record_start) * RECORD_FPS) + 1 - writer.frames_written
+        due = int((self.clock() - self._record_start) * RECORD_FPS + 1e-6) + 1 - writer.frames_written
         if due <= 0:
             return
         buffer = writer.acquire_buffer()

@@ -1,0 +1,442 @@
+"""The live window under a real X server (Xvfb, Mesa's GLX): size, pixels, every key and click, the CLI.
+
+Uses $DISPLAY when set (``.ci/run`` starts Xvfb); otherwise starts its own Xvfb for the session.
+Input goes through the same handlers glfw's callbacks call.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz_gl.render.layout import Rect, data_to_pixels, network_geometry
+from nnviz_gl.render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
+from nnviz_gl.sinks.window import SPEEDS, next_speed
+from nnviz_gl.snapshot import Architecture
+
+SIZE = (640, 400)
+SUMMARY = re.compile(r"^frames=(\d+) seconds=([\d.]+) fps=([\d.]+) epochs=(\d+)$", re.MULTILINE)
+
+
+# -- picking: numpy only --------------------------------------------------------------------------
+def test_nearest_edge_picks_the_closest_segment_within_reach() -> None:
+    ends = np.array([[0, 0, 100, 0], [0, 10, 100, 10], [0, 0, 0, 100]], np.float32)
+    assert nearest_edge(ends, (50, 3), 4.0) == 0
+    assert nearest_edge(ends, (50, 8), 4.0) == 1
+    assert nearest_edge(ends, (2, 60), 4.0) == 2
+    assert nearest_edge(ends, (50, 30), 4.0) is None  # too far from all
+    assert nearest_edge(ends, (105, 0), 4.0) is None  # beyond the end point: distance to the end, not the line
+
+
+def test_neuron_hit_and_its_address() -> None:
+    geo = network_geometry(Architecture((2, 3, 1), "relu"), Rect(0, 0, 400, 300), 1.0)
+    for i, centre in enumerate(geo.neurons):
+        assert neuron_at(geo.neurons, geo.neuron_radius, centre + geo.neuron_radius * 0.5) == i
+    assert neuron_at(geo.neurons, geo.neuron_radius, (-50, -50)) is None
+    assert [neuron_address(geo.neuron_layer, i) for i in range(6)] == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 0)]
+
+
+def test_edge_address_follows_the_flattened_weights() -> None:
+    sizes = (2, 3, 1)
+    w0 = np.arange(6).reshape(2, 3)
+    flat = np.concatenate([w0.reshape(-1), [6, 7, 8]])
+    for index, value in enumerate(flat):
+        layer, source, target = edge_address(sizes, index)
+        assert (w0[source, target] if layer == 0 else 6 + source) == value
+    with pytest.raises(IndexError, match="9 edges"):
+        edge_address(sizes, 9)
+
+
+def test_pixel_to_data_inverts_data_to_pixels() -> None:
+    panel, bounds = Rect(100, 50, 400, 300), (-2.0, 3.0, -1.0, 4.0)
+    points = np.array([[0.0, 0.0], [-1.5, 3.5], [2.9, -0.9]])
+    for point, pixel in zip(points, data_to_pixels(points, bounds, panel)):
+        assert pixel_to_data(pixel, bounds, panel) == pytest.approx(tuple(point))
+    assert pixel_to_data((99, 60), bounds, panel) is None
+
+
+def test_speed_ladder_goes_up_to_unlimited_and_back() -> None:
+    assert next_speed(30, +1) == 60
+    assert next_speed(30, -1) == 20
+    assert next_speed(SPEEDS[-2], +1) is None
+    assert next_speed(None, +1) is None
+    assert next_speed(None, -1) == SPEEDS[-2]
+    assert next_speed(1, -1) == 1
+    assert next_speed(7, +1) == 10
+
+
+# -- the window --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def display():
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if shutil.which("Xvfb") is None:
+        pytest.skip("no $DISPLAY and no Xvfb binary to make one (Debian: apt-get install xvfb)")
+    number = next(n for n in range(120, 400) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 15
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Xvfb :{number} did not start: {proc.stderr.read().decode(errors='replace')}")
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{number}"
+    yield os.environ["DISPLAY"]
+    del os.environ["DISPLAY"]
+    proc.terminate()
+    proc.wait(10)
+
+
+class FakeClock:
+    """The viewer's wall clock, moved by hand so glides are exact."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def live(display, tmp_path_factory):
+    """One window with real training behind it (paused, so each test decides what runs)."""
+    from nnviz_gl.live import _WindowFeed
+    from nnviz_gl.sinks.window import Viewer
+    from nnviz_gl.training.bus import TrainingThread
+    from nnviz_gl.training.trainer import SklearnTrainer, TrainingConfig
+
+    trainer = SklearnTrainer(TrainingConfig(n_samples=200, epochs=50))
+    viewer = Viewer(SIZE, vsync=False, output_dir=tmp_path_factory.mktemp("shots"))
+    thread = TrainingThread(trainer, _WindowFeed(viewer, trainer, pause_at=None), epochs_per_second=None)
+    viewer.controls = thread
+    thread.pause()
+    thread.start()
+    wait_for(lambda: viewer._slot.latest()[1] >= 1)
+    settle(viewer)
+    yield viewer, thread, trainer
+    thread.stop()
+    thread.join(5)
+    viewer.release()
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the training thread"
+        time.sleep(0.01)
+
+
+def settle(viewer) -> np.ndarray:
+    """Draw until the glide to the latest snapshot has ended; the frame's pixels."""
+    for _ in range(3):
+        viewer.frame()
+        time.sleep(0.01)
+    viewer.clock = FakeClock()
+    viewer.clock.now = time.perf_counter() + 1.0  # past any glide
+    viewer.frame()
+    viewer.draw()
+    viewer.clock = time.perf_counter
+    return viewer.read_rgb()
+
+
+def field_pixels(viewer, rgb: np.ndarray) -> np.ndarray:
+    f = viewer.scene.layout.field
+    return rgb[int(f.y) + 4:int(f.y + f.h) - 4, int(f.x) + 4:int(f.x + f.w) - 4].astype(int)
+
+
+def test_window_opens_at_the_asked_size_and_draws_a_picture(live) -> None:
+    import glfw
+
+    viewer, _, _ = live
+    assert tuple(glfw.get_window_size(viewer.window)) == SIZE
+    assert viewer.fb_size == SIZE
+    rgb = settle(viewer)
+    assert rgb.shape == (SIZE[1], SIZE[0], 3)
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 500  # a real picture, not a clear colour
+    field = field_pixels(viewer, rgb)
+    orange = (field[..., 0] > field[..., 2] + 60).mean()
+    blue = (field[..., 2] > field[..., 0] + 60).mean()
+    assert orange > 0.005 and blue > 0.005, (orange, blue)  # both classes' points are drawn
+
+
+def test_window_follows_a_resize_with_its_framebuffer(live) -> None:
+    import glfw
+
+    viewer, _, _ = live
+    glfw.set_window_size(viewer.window, 500, 460)
+    wait = time.monotonic() + 5
+    while tuple(glfw.get_framebuffer_size(viewer.window)) != (500, 460) and time.monotonic() < wait:
+        glfw.poll_events()
+    assert viewer.draw()
+    assert viewer.read_rgb().shape == (460, 500, 3)
+    assert viewer.scene.layout.size == (500, 460)
+    glfw.set_window_size(viewer.window, *SIZE)
+    while tuple(glfw.get_framebuffer_size(viewer.window)) != SIZE and time.monotonic() < wait + 5:
+        glfw.poll_events()
+    settle(viewer)
+    assert viewer.fb_size == SIZE
+
+
+def test_a_new_snapshot_glides_instead_of_jumping(live) -> None:
+    viewer, thread, _ = live
+    settle(viewer)
+    clock = viewer.clock = FakeClock()
+    try:
+        start = viewer.shown
+        viewer.publish(start)
+        viewer.frame()  # first arrival on this clock: shown at once
+        end = type(start)([w + 1.0 for w in start.weights], start.biases, activation=start.activation,
+                          epoch=start.epoch + 1)
+        clock.now += 0.2  # the next snapshot arrives 0.2 s after the last one: that is the glide
+        viewer.publish(end)
+        viewer.frame()
+        assert viewer.shown.weights[0] == pytest.approx(start.weights[0])  # t = 0: still where it was
+        clock.now += 0.1
+        viewer.frame()
+        assert viewer.shown.weights[0] == pytest.approx(start.weights[0] + 0.5)  # halfway
+        clock.now += 0.1
+        viewer.frame()
+        assert viewer.shown is end
+    finally:
+        viewer.clock = time.perf_counter
+        viewer.publish(thread.trainer.current_snapshot())
+        settle(viewer)
+
+
+def test_space_pauses_and_resumes_training(live) -> None:
+    import glfw
+
+    viewer, thread, _ = live
+    assert thread.paused
+    viewer.on_key(glfw.KEY_SPACE, glfw.PRESS)
+    assert not thread.paused
+    before = thread.epochs_run
+    wait_for(lambda: thread.epochs_run > before + 2)
+    viewer.on_key(glfw.KEY_SPACE, glfw.PRESS)
+    assert thread.paused
+    viewer.on_key(glfw.KEY_SPACE, glfw.RELEASE)  # releases do nothing
+    assert thread.paused
+
+
+def test_right_arrow_trains_exactly_one_epoch_while_paused(live) -> None:
+    import glfw
+
+    viewer, thread, _ = live
+    thread.pause()
+    time.sleep(0.05)
+    before = thread.epochs_run
+    viewer.on_key(glfw.KEY_RIGHT, glfw.PRESS)
+    wait_for(lambda: thread.epochs_run == before + 1)
+    time.sleep(0.1)
+    assert thread.epochs_run == before + 1
+    wait_for(lambda: viewer._slot.latest()[0].epoch == thread.trainer.epoch)
+    viewer.frame()
+    assert viewer._to.epoch == thread.trainer.epoch
+
+
+def test_r_reinitialises_the_network_on_the_same_data(live) -> None:
+    import glfw
+
+    viewer, thread, trainer = live
+    seed, data = trainer.random_state, trainer.dataset
+    viewer.on_key(glfw.KEY_R, glfw.PRESS)
+    wait_for(lambda: trainer.random_state != seed and viewer._slot.latest()[0].epoch == 0)
+    assert trainer.dataset is data
+    settle(viewer)
+    assert viewer.shown.epoch == 0
+
+
+def test_n_draws_new_data_and_the_window_shows_it(live) -> None:
+    import glfw
+
+    viewer, thread, trainer = live
+    version, before = trainer.data_version, trainer.dataset.X_train.copy()
+    viewer.on_key(glfw.KEY_N, glfw.PRESS)
+    wait_for(lambda: trainer.data_version == version + 1 and viewer._pending_data is not None)
+    assert not np.array_equal(trainer.dataset.X_train, before)
+    settle(viewer)
+    assert viewer._pending_data is None
+    assert np.array_equal(viewer.scene._data[0], trainer.dataset.X_train)  # the scene draws the new points
+
+
+def test_plus_and_minus_change_training_speed(live) -> None:
+    import glfw
+
+    viewer, thread, _ = live
+    thread.speed = 30
+    viewer.on_key(glfw.KEY_EQUAL, glfw.PRESS, glfw.MOD_SHIFT)
+    assert thread.speed == 60
+    viewer.on_key(glfw.KEY_KP_SUBTRACT, glfw.PRESS)
+    viewer.on_key(glfw.KEY_MINUS, glfw.PRESS)
+    assert thread.speed == 20
+    for _ in range(len(SPEEDS)):
+        viewer.on_key(glfw.KEY_KP_ADD, glfw.PRESS)
+    assert thread.speed is None  # unlimited
+    thread.speed = None
+
+
+def test_s_saves_the_frame_as_a_png(live) -> None:
+    import glfw
+    from PIL import Image
+
+    viewer, _, _ = live
+    settle(viewer)
+    shown = viewer.read_rgb()
+    viewer.on_key(glfw.KEY_S, glfw.PRESS)
+    saved = sorted(viewer.output_dir.glob("nnviz-*.png"))
+    assert len(saved) == 1
+    image = np.asarray(Image.open(saved[0]).convert("RGB"))
+    assert image.shape == shown.shape
+    # the same picture as the window's, row 0 at the top (the notice text may differ)
+    assert np.mean(np.abs(image.astype(int) - shown.astype(int)) > 8) < 0.02
+
+
+def test_v_records_the_window_into_an_mp4(live) -> None:
+    import glfw
+
+    from nnviz_gl.sinks.probe import probe
+
+    viewer, _, _ = live
+    settle(viewer)
+    clock = viewer.clock = FakeClock()
+    try:
+        viewer.on_key(glfw.KEY_V, glfw.PRESS)
+        assert viewer.recording
+        for _ in range(10):
+            viewer.frame()
+            clock.now += 1 / 30
+        viewer.on_key(glfw.KEY_V, glfw.PRESS)
+    finally:
+        viewer.clock = time.perf_counter
+    assert not viewer.recording
+    info = probe(viewer.recording_path)
+    assert (info.width, info.height) == SIZE
+    assert info.frames == 10
+
+
+def test_h_toggles_the_help_overlay(live) -> None:
+    import glfw
+
+    viewer, _, _ = live
+    plain = settle(viewer)
+    viewer.on_key(glfw.KEY_H, glfw.PRESS)
+    assert viewer.show_help
+    helped = settle(viewer)
+    net = viewer.scene.layout.network
+    region = (slice(int(net.y), int(net.y + net.h)), slice(int(net.x), int(net.x + net.w)))
+    assert np.mean(np.any(plain[region] != helped[region], axis=-1)) > 0.05
+    viewer.on_key(glfw.KEY_H, glfw.PRESS)
+    assert not viewer.show_help
+    assert np.array_equal(settle(viewer)[region], plain[region])
+
+
+def test_hovering_a_connection_highlights_it_and_reads_its_weight(live) -> None:
+    viewer, _, _ = live
+    settle(viewer)
+    geo = viewer.scene.geometry
+    index = len(geo.edge_ends) // 2
+    x0, y0, x1, y1 = geo.edge_ends[index]
+    viewer.on_mouse_move(x0 + 0.45 * (x1 - x0), y0 + 0.45 * (y1 - y0))
+    assert viewer.hovered_edge == nearest_edge(geo.edge_ends, viewer.mouse, 100)
+    assert viewer.scene._highlight_edge == viewer.hovered_edge
+    layer, source, target = edge_address(viewer._to.architecture.layer_sizes, viewer.hovered_edge)
+    text = viewer._hover_text()
+    assert f"weight {viewer._to.weights[layer][source, target]:+.4f}" in text
+    assert "last change" in text
+    viewer.on_mouse_move(2, 2)
+    assert viewer.hovered_edge is None and viewer.scene._highlight_edge is None
+
+
+def test_hovering_a_hidden_neuron_shows_its_own_field(live) -> None:
+    viewer, _, _ = live
+    model = settle(viewer)
+    geo = viewer.scene.geometry
+    first_hidden = int(np.flatnonzero(geo.neuron_layer == 1)[0])
+    viewer.on_mouse_move(*geo.neurons[first_hidden])
+    assert viewer.hovered_neuron == (1, 0)
+    assert viewer.scene.field.probe == (1, 0)
+    probed = settle(viewer)
+    assert np.mean(np.any(field_pixels(viewer, model) != field_pixels(viewer, probed), axis=-1)) > 0.2
+    viewer.on_mouse_move(2, 2)
+    assert viewer.scene.field.probe is None
+
+
+def test_clicks_in_the_field_add_points_of_each_class(live) -> None:
+    import glfw
+
+    viewer, thread, trainer = live
+    settle(viewer)
+    f = viewer.scene.layout.field
+    n = len(trainer.dataset.X_train)
+    for button, label, spot in ((glfw.MOUSE_BUTTON_LEFT, 0, (0.25, 0.3)), (glfw.MOUSE_BUTTON_RIGHT, 1, (0.7, 0.8))):
+        pixel = (f.x + spot[0] * f.w, f.y + spot[1] * f.h)
+        expected = pixel_to_data(pixel, viewer.scene.bounds, f)
+        viewer.on_mouse_move(*pixel)
+        viewer.on_mouse_button(button, glfw.PRESS)
+        wait_for(lambda: len(trainer.dataset.X_train) == n + 1)
+        n += 1
+        assert trainer.dataset.X_train[-1] == pytest.approx(expected)
+        assert trainer.dataset.y_train[-1] == label
+    bounds = viewer.scene.bounds
+    wait_for(lambda: viewer._pending_data is not None)
+    settle(viewer)
+    assert viewer.scene.bounds == bounds  # the view stays still, so the point is where it was clicked
+    viewer.on_mouse_move(2, 2)
+    viewer.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS)  # outside the field: nothing
+    time.sleep(0.1)
+    assert len(trainer.dataset.X_train) == n
+
+
+def test_q_and_escape_close_the_window(display) -> None:
+    import glfw
+
+    from nnviz_gl.sinks.window import Viewer
+
+    for key in (glfw.KEY_Q, glfw.KEY_ESCAPE):
+        with Viewer((200, 150), vsync=False) as viewer:
+            viewer.on_key(key, glfw.PRESS)
+            assert glfw.window_should_close(viewer.window)
+            started = time.monotonic()
+            stats = viewer.run(duration=5)
+            assert time.monotonic() - started < 1 and stats.frames == 0
+
+
+# -- the command --------------------------------------------------------------------------------
+def _nnviz(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nnviz_gl.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_watch_duration_ends_the_run_with_the_summary_line(display, tmp_path) -> None:
+    started = time.monotonic()
+    run = _nnviz("watch", "--duration", "1.5", "-r", "480,300", "--samples", "100", "--epochs", "20",
+                 "--speed", "max", "--no-vsync", "--output-dir", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    match = SUMMARY.search(run.stdout)
+    assert match, run.stdout
+    frames, seconds, fps, epochs = int(match[1]), float(match[2]), float(match[3]), int(match[4])
+    assert 1.5 <= seconds < 3.0
+    assert frames > 5 and fps == pytest.approx(frames / seconds, rel=0.05)
+    assert epochs == 20  # trained to --epochs, then paused
+    assert time.monotonic() - started < 30
+
+
+def test_watch_without_a_display_says_what_to_do_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    run = _nnviz("watch", "--duration", "1", env=env)
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "no display" in lines[0] and "nnviz-gl render" in lines[0] and "xvfb-run" in lines[0]
+    assert "Traceback" not in run.stderr and run.stdout == ""
