@@ -30,7 +30,7 @@ float show_logistic(float h) { return 2.0 * h - 1.0; }
 float show_tanh(float h) { return h; }
 float show_relu(float h) { return tanh(h); }
 
-#define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } if (u_probe_layer == L) { probe_z = z[u_probe_neuron]; probe_h = h[u_probe_neuron]; }
+#define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } if (u_probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == u_probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } }
 
 void main() {
     float h[MAX_WIDTH];
