@@ -279,7 +279,7 @@ class TrajectoryReader:
                                              str(arch["output_activation"]))
             record = header["record"]
             self._record_values = int(record["values"])
-            self._layout = [(str(p["name"]), tuple(int(s) for s in p["shape"]), int(p["offset"]))
+            self._layout = [(tuple(int(s) for s in p["shape"]), int(p["offset"]), int(np.prod(p["shape"])))
                             for p in record["parameters"]]
             self._records_offset = int(header["records_offset"])
             self.metadata: dict[str, Any] = header["metadata"]
@@ -314,8 +314,10 @@ class TrajectoryReader:
         size = os.fstat(self._file.fileno()).st_size
         count = max(0, (size - self._records_offset) // (self._record_values * _RECORD_DTYPE.itemsize))
         if count != self._count:
-            self._records = np.memmap(self._file, dtype=_RECORD_DTYPE, mode="r", offset=self._records_offset,
-                                      shape=(count, self._record_values)) if count else None
+            mapped = np.memmap(self._file, dtype=_RECORD_DTYPE, mode="r", offset=self._records_offset,
+                               shape=(count, self._record_values)) if count else None
+            # a plain ndarray view of the mapping (it keeps the mapping alive) indexes ~3x faster than memmap
+            self._records = None if mapped is None else mapped.view(np.ndarray)
             self._count = count
         return count
 
@@ -339,7 +341,7 @@ class TrajectoryReader:
         present = int(record[1])
         metrics = {name: (float(record[2 + bit]) if present >> bit & 1 else None)
                    for bit, name in enumerate(METRICS)}
-        params = [record[offset: offset + int(np.prod(shape))].reshape(shape) for _, shape, offset in self._layout]
+        params = [record[offset: offset + size].reshape(shape) for shape, offset, size in self._layout]
         return Snapshot(weights=params[0::2], biases=params[1::2], activation=self.architecture.activation,
                         epoch=int(record[0]), output_activation=self.architecture.output_activation, **metrics)
 
