@@ -52,6 +52,7 @@ def float_target(ctx):
     tex = ctx.texture((W, H), 2, dtype="f4")
     fbo = ctx.framebuffer(color_attachments=[tex])
     yield fbo
+    ctx.detect_framebuffer(0).use()  # never leave a deleted framebuffer bound (moderngl re-binds it later)
     fbo.release()
     tex.release()
 
