@@ -125,13 +125,6 @@ def test_render_frame_survives_another_context():
     assert "gl_error GL_NO_ERROR" in run.stdout, run.stdout
 
 
-test_render_frame_survives_another_context = pytest.mark.xfail(
-    strict=True,
-    reason="render_frame draws with whatever EGL context is current, not its own (ids collide, so it draws "
-           "into the caller's objects): frame.py should call _shared.ctx.__enter__() before drawing",
-)(test_render_frame_survives_another_context)
-
-
 def test_from_sklearn_copies_the_arrays(data):
     X, y, _, _ = data
     clf = MLPClassifier(hidden_layer_sizes=(5, 3), activation="tanh", random_state=0)

@@ -49,20 +49,26 @@ class FrameRenderer:
         self.scene.set_data(X, y, X_test, y_test, bounds)
 
     def draw(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
-        self.scene.upload(snapshot, previous)
-        self.scene.render(self.target.framebuffer, self.size)
+        # Our context is made current for the call (and the caller's restored), so a user's own GL
+        # context on the same thread is neither drawn into nor disturbed.
+        with self.ctx:
+            self.scene.upload(snapshot, previous)
+            self.scene.render(self.target.framebuffer, self.size)
 
     def read_rgb(self) -> np.ndarray:
-        return self.target.read_rgb()
+        with self.ctx:
+            return self.target.read_rgb()
 
     def read_into(self, buffer) -> None:
-        self.target.read_into(buffer)
+        with self.ctx:
+            self.target.read_into(buffer)
 
     def resize(self, size: tuple[int, int]) -> None:
         size = check_size(size, self.info.max_framebuffer)
         if size != self.size:
-            self.target.release()
-            self.target = OffscreenTarget(self.ctx, size)
+            with self.ctx:
+                self.target.release()
+                self.target = OffscreenTarget(self.ctx, size)
             self.size = size
 
     def release(self) -> None:
