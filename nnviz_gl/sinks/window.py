@@ -32,7 +32,7 @@ from ..training.bus import LatestSnapshot
 
 # + / − walk this ladder of epochs per second; None is "as fast as training goes".
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 30, 60, 120, 250, None)
-MAX_GLIDE_S = 0.5   # the longest a move between two snapshots is spread over
+MAX_GLIDE_S = 1.0   # the longest a move between two snapshots is spread over (1 epoch/s still moves all the time)
 MESSAGE_S = 3.0     # how long a notice ("saved ...") stays on screen
 HUD_REFRESH_S = 0.5  # how often the frames-per-second figure is rewritten
 RECORD_FPS = 30.0
