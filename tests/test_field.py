@@ -17,6 +17,12 @@ W, H = 24, 16                       # a small float framebuffer: 384 pixel centr
 BOUNDS = (-3.0, 2.5, -2.0, 3.0)     # deliberately not symmetric, so a flipped axis shows
 
 
+@pytest.fixture(autouse=True)
+def _session_context_current(ctx):
+    """render_frame (README examples, the API tests) leaves its own context current on this thread."""
+    ctx.__enter__()
+
+
 def fitted_classifier(hidden: tuple[int, ...], activation: str, seed: int = 0) -> MLPClassifier:
     """A real MLPClassifier after one partial_fit, its weights scaled up until the field spans 0..1."""
     rng = np.random.default_rng(seed)

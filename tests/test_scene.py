@@ -17,6 +17,12 @@ CORNERS = np.array([[-2.0, -2.0], [2.0, 2.0], [-2.0, 2.0], [2.0, -2.0]])
 CORNER_LABELS = np.array([0, 1, 0, 1])
 
 
+@pytest.fixture(autouse=True)
+def _session_context_current(ctx):
+    """render_frame (README examples, the API tests) leaves its own context current on this thread."""
+    ctx.__enter__()
+
+
 def rgb255(color) -> np.ndarray:
     return np.array(color, np.float64) * 255.0
 

@@ -16,6 +16,12 @@ SHIPPED = ("common.glsl", "fullscreen.vert", "field.frag", "field_composite.frag
            "discs.vert", "discs.frag", "text.vert", "text.frag")
 
 
+@pytest.fixture(autouse=True)
+def _session_context_current(ctx):
+    """render_frame (README examples, the API tests) leaves its own context current on this thread."""
+    ctx.__enter__()
+
+
 def small_field_defines() -> dict[str, object]:
     snap = nv.Snapshot(weights=[np.ones((2, 3)), np.ones((3, 1))], biases=[np.zeros(3), np.zeros(1)],
                        activation="tanh")
