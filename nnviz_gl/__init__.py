@@ -1,6 +1,8 @@
 """nnviz_gl: watch a neural network learn, drawn by OpenGL shaders — live, as 4K video, or headless."""
 
+from .live import watch
 from .render.frame import render_frame
+from .sinks.window import NoDisplayError, Viewer, ViewerStats
 from .snapshot import Architecture, Snapshot
 from .training.datasets import Dataset, make_dataset
 from .training.trainer import SklearnTrainer, TrainingConfig
@@ -13,7 +15,11 @@ __all__ = [
     "Snapshot",
     "TrainingConfig",
     "VideoRecorder",
+    "Viewer",
+    "ViewerStats",
+    "NoDisplayError",
     "make_dataset",
     "render_frame",
+    "watch",
 ]
 __version__ = "0.1.0"

@@ -440,3 +440,26 @@ def test_watch_without_a_display_says_what_to_do_in_one_line() -> None:
     assert len(lines) == 1, run.stderr
     assert "no display" in lines[0] and "nnviz-gl render" in lines[0] and "xvfb-run" in lines[0]
     assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_render_frame_and_a_window_share_a_thread(display) -> None:
+    """A headless frame before and after a window on the same thread: no X error, both pictures right."""
+    script = (
+        "import numpy as np, nnviz_gl as nv\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(20, 2)); y = (X[:, 0] > 0).astype(int)\n"
+        "snap = nv.Snapshot(weights=[rng.normal(size=(2, 3)), rng.normal(size=(3, 1))],\n"
+        "                   biases=[np.zeros(3), np.zeros(1)], activation='tanh')\n"
+        "first = nv.render_frame(snap, X, y, size=(320, 180))\n"
+        "viewer = nv.Viewer((320, 200))\n"
+        "viewer.set_data(X, y); viewer.publish(snap); viewer.frame(); window = viewer.read_rgb()\n"
+        "again = nv.render_frame(snap, X, y, size=(320, 180))\n"
+        "viewer.frame(); window_again = viewer.read_rgb()\n"
+        "print('headless_same', np.array_equal(first, again))\n"
+        "print('window_same', np.array_equal(window, window_again), window.std() > 10)\n"
+        "viewer.release()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "DISPLAY": display})
+    assert run.returncode == 0, run.stderr
+    assert "headless_same True" in run.stdout and "window_same True True" in run.stdout, run.stdout

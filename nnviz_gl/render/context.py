@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import moderngl
 
@@ -24,6 +27,44 @@ class GLInfo:
 
     def line(self) -> str:
         return f"{self.renderer} ({self.vendor}), OpenGL {self.version}"
+
+
+@lru_cache(maxsize=None)
+def _library(name: str, fallback: str) -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library(name) or fallback)
+    except OSError:
+        return None
+
+
+def release_current_egl() -> None:
+    """Make no EGL context current on this thread, before a window (GLX) context takes it.
+
+    A headless context left current — ``render_frame`` leaves its own — makes glfw's GLX make-current
+    on the same thread fail with an X BadAccess error that ends the process.
+    """
+    egl = _library("EGL", "libEGL.so.1")
+    if egl is None:
+        return
+    egl.eglGetCurrentContext.restype = ctypes.c_void_p
+    if not egl.eglGetCurrentContext():
+        return
+    egl.eglGetCurrentDisplay.restype = ctypes.c_void_p
+    egl.eglMakeCurrent.argtypes = [ctypes.c_void_p] * 4
+    egl.eglMakeCurrent(egl.eglGetCurrentDisplay(), None, None, None)
+
+
+def release_current_glx() -> None:
+    """Make no GLX (window) context current on this thread, before a headless EGL context takes it."""
+    glx = _library("GLX", "libGLX.so.0")
+    if glx is None:
+        return
+    glx.glXGetCurrentContext.restype = ctypes.c_void_p
+    if not glx.glXGetCurrentContext():
+        return
+    glx.glXGetCurrentDisplay.restype = ctypes.c_void_p
+    glx.glXMakeCurrent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p]
+    glx.glXMakeCurrent(glx.glXGetCurrentDisplay(), 0, None)
 
 
 def gl_info(ctx: moderngl.Context) -> GLInfo:

@@ -6,7 +6,7 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Snapshot
-from .context import create_headless_context, gl_info
+from .context import create_headless_context, gl_info, release_current_glx
 from .offscreen import OffscreenTarget
 from .scene import Scene
 from .style import DEFAULT_STYLE, Style
@@ -48,27 +48,34 @@ class FrameRenderer:
     def set_data(self, X, y, X_test=None, y_test=None, bounds=None) -> None:
         self.scene.set_data(X, y, X_test, y_test, bounds)
 
+    def _make_current(self) -> None:
+        """Our context becomes current, so a user's own GL context on this thread is never drawn into.
+
+        It stays current afterwards (glcontext's EGL exit releases instead of restoring): a caller
+        with a context of their own enters it again (``with their_ctx:``) before using it.
+        """
+        release_current_glx()  # a window's context on this thread would swallow our EGL make-current
+        self.ctx.__enter__()
+
     def draw(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
-        # Our context is made current for the call (and the caller's restored), so a user's own GL
-        # context on the same thread is neither drawn into nor disturbed.
-        with self.ctx:
-            self.scene.upload(snapshot, previous)
-            self.scene.render(self.target.framebuffer, self.size)
+        self._make_current()
+        self.scene.upload(snapshot, previous)
+        self.scene.render(self.target.framebuffer, self.size)
 
     def read_rgb(self) -> np.ndarray:
-        with self.ctx:
-            return self.target.read_rgb()
+        self._make_current()
+        return self.target.read_rgb()
 
     def read_into(self, buffer) -> None:
-        with self.ctx:
-            self.target.read_into(buffer)
+        self._make_current()
+        self.target.read_into(buffer)
 
     def resize(self, size: tuple[int, int]) -> None:
         size = check_size(size, self.info.max_framebuffer)
         if size != self.size:
-            with self.ctx:
-                self.target.release()
-                self.target = OffscreenTarget(self.ctx, size)
+            self._make_current()
+            self.target.release()
+            self.target = OffscreenTarget(self.ctx, size)
             self.size = size
 
     def release(self) -> None:

@@ -65,6 +65,7 @@ class Scene:
         self._dirty_layout = True
         self._dirty_style = True
         self._overlay: list[TextItem] = []
+        self._field_dirty = True  # the field texture persists: re-evaluate only when it would change
         self._highlight_edge: int | None = None
 
     # -- data in ----------------------------------------------------------------------------
@@ -79,6 +80,7 @@ class Scene:
         self._data = (X, y, X_test, y_test)
         self.bounds = bounds if bounds is not None else data_bounds(X, X_test)
         self._dirty_layout = True
+        self._field_dirty = True
 
     def upload(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
         """Buffer and texture writes for a new snapshot; a recompile only if the architecture changed."""
@@ -89,6 +91,7 @@ class Scene:
         self.snapshot = snapshot
         self._previous = previous
         self._dirty_style = True
+        self._field_dirty = True
 
     def set_field_scale(self, field_scale: float | None) -> None:
         field_scale = check_field_scale(field_scale)
@@ -105,6 +108,7 @@ class Scene:
         """Show one hidden neuron's own output in the field panel; ``None`` for the model's."""
         self.field.set_probe(neuron)
         self._dirty_style = True
+        self._field_dirty = True
 
     def set_highlight(self, edge: int | None) -> None:
         """Draw one connection (index in the flattened weights) emphasised, e.g. under the mouse."""
@@ -124,8 +128,10 @@ class Scene:
         lay = self.layout
         ctx = self.ctx
 
-        # 1. the field, only as large as its panel, into its own texture
-        self.field.evaluate(self.bounds)
+        # 1. the field, only as large as its panel, into its own texture (kept while nothing changes)
+        if self._field_dirty:
+            self.field.evaluate(self.bounds)
+            self._field_dirty = False
 
         # 2. backgrounds
         framebuffer.use()
@@ -170,6 +176,7 @@ class Scene:
             self.edges.set_style(self.style, lay.unit)
         self._write_points()
         self._dirty_layout = False
+        self._field_dirty = True
         self._dirty_style = True
 
     def _write_points(self) -> None:

@@ -22,7 +22,7 @@ import glfw
 import moderngl
 import numpy as np
 
-from ..render.context import REQUIRED_GL, GLUnavailableError, check_version
+from ..render.context import REQUIRED_GL, GLUnavailableError, check_version, release_current_egl
 from ..render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
 from ..render.scene import Scene
 from ..render.style import DEFAULT_STYLE, Style
@@ -135,6 +135,7 @@ class Viewer:
 
         _glfw_acquire()
         try:
+            release_current_egl()  # glfw makes the new context current: a headless one must not be
             self.window = self._open_window(w, h, title, visible)
         except BaseException:
             _glfw_release()
@@ -252,6 +253,9 @@ class Viewer:
         size = tuple(glfw.get_framebuffer_size(self.window))
         if size[0] < 1 or size[1] < 1:
             return False
+        if glfw.get_current_context() != self.window:  # e.g. render_frame ran on this thread
+            release_current_egl()
+            glfw.make_context_current(self.window)
         if size != self.fb_size:
             self._resized(size)
         now = self.clock()
