@@ -11,6 +11,7 @@ uniform vec2 u_data_origin;   // data coordinates at the viewport's lower-left c
 uniform vec2 u_data_span;     // data extent covered by the viewport
 uniform int u_probe_layer;    // -1: the model's output; else show neuron u_probe_neuron of this layer
 uniform int u_probe_neuron;
+uniform bool u_valid;        // false: a parameter is NaN or infinite
 #if PARAMS_IN_TEXTURE
 uniform sampler2D u_params_tex;
 #define P(i) texelFetch(u_params_tex, ivec2((i) % 1024, (i) / 1024), 0).r
@@ -33,6 +34,10 @@ float show_relu(float h) { return tanh(h); }
 #define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } if (u_probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == u_probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } }
 
 void main() {
+    if (!u_valid) {
+        out_field = vec2(-1.0, 0.0);
+        return;
+    }
     float h[MAX_WIDTH];
     float z[MAX_WIDTH];
     vec2 x = u_data_origin + v_uv * u_data_span;

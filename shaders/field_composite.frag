@@ -16,7 +16,7 @@ void main() {
     vec2 f = texture(u_field, v_uv).rg;
     float p = f.r;
     float logit = f.g;
-    if (isnan(p) || isnan(logit) || isinf(logit)) {
+    if (p < 0.0 || isnan(p) || isnan(logit) || isinf(logit)) {
         // Diverged model: a hatched grey so it is never mistaken for a confident prediction.
         float stripe = step(0.5, fract((gl_FragCoord.x + gl_FragCoord.y) / 24.0));
         frag_color = vec4(u_invalid_color * (0.75 + 0.25 * stripe), 1.0);

@@ -283,14 +283,10 @@ def test_diverged_output_layer_draws_a_hatched_field(renderer):
     check_diverged_frame(renderer, layer=2)
 
 
-@pytest.mark.xfail(strict=True, reason="field.frag: clamp()/max() in the hidden activations turn NaN into a "
-                   "finite value on llvmpipe, so a NaN hidden weight draws a plausible field, not the hatch")
 def test_diverged_hidden_layer_draws_a_hatched_field(renderer):
     check_diverged_frame(renderer, layer=0)
 
 
-@pytest.mark.xfail(strict=True, reason="OffscreenTarget.release / FieldPass.resize delete the bound framebuffer; "
-                   "moderngl then re-binds the deleted name on the next framebuffer creation")
 def test_resize_leaves_no_gl_error(ctx):
     renderer = make_renderer(ctx)
     try:

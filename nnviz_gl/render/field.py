@@ -69,6 +69,9 @@ class FieldPass:
         if arch != self._arch:
             self._specialise(arch)
         params = pack_parameters(snapshot)
+        # A model with a non-finite parameter has no meaningful field: the shader draws it as such
+        # (clamp/max would otherwise turn NaN into plausible numbers on some drivers).
+        self._program["u_valid"] = bool(np.isfinite(params).all())
         if self._params_tex is not None:
             padded = np.zeros(self._params_tex.width * self._params_tex.height, np.float32)
             padded[: params.size] = params
@@ -96,6 +99,7 @@ class FieldPass:
         self._n_vec4 = int(defines["N_VEC4"])
         self._program["u_probe_layer"] = -1
         self._program["u_probe_neuron"] = 0
+        self._program["u_valid"] = True
         self.probe = None
         self._arch = arch
         self.compiles += 1
@@ -123,13 +127,16 @@ class FieldPass:
         size = (max(1, int(size[0])), max(1, int(size[1])))
         if self.texture is not None and self.texture.size == size:
             return
-        if self.framebuffer is not None:
-            self.framebuffer.release()
-            self.texture.release()
+        old = (self.framebuffer, self.texture)
         self.texture = self.ctx.texture(size, 2, dtype="f4")
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.texture.repeat_x = self.texture.repeat_y = False
         self.framebuffer = self.ctx.framebuffer(color_attachments=[self.texture])
+        # Bind the new one before deleting the old, so GL is never left with a deleted framebuffer bound.
+        self.framebuffer.use()
+        for obj in old:
+            if obj is not None:
+                obj.release()
 
     def evaluate(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer | None = None) -> None:
         """Fill ``target`` (default: the own texture) with the field over data ``bounds``."""

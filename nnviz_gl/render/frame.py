@@ -74,8 +74,9 @@ class FrameRenderer:
         size = check_size(size, self.info.max_framebuffer)
         if size != self.size:
             self._make_current()
-            self.target.release()
-            self.target = OffscreenTarget(self.ctx, size)
+            old, self.target = self.target, OffscreenTarget(self.ctx, size)
+            self.target.framebuffer.use()  # never leave a deleted framebuffer bound
+            old.release()
             self.size = size
 
     def release(self) -> None:
