@@ -1,6 +1,6 @@
 #version 330 core
 // The model's output at every fragment: the MLP is unrolled at compile time.
-// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS PARAMS_IN_TEXTURE
+// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS PARAMS_IN_TEXTURE PROBE
 //
 // MLP_LAYERS expands to one LAYER(index, n_in, n_out, offset, ACT) per layer; parameters of a layer
 // are its weights, row-major (n_in x n_out), then its n_out biases, starting at `offset`.
@@ -9,9 +9,13 @@
 in vec2 v_uv;
 uniform vec2 u_data_origin;   // data coordinates at the viewport's lower-left corner
 uniform vec2 u_data_span;     // data extent covered by the viewport
-uniform int u_probe_layer;    // -1: the model's output; else show neuron u_probe_neuron of this layer
+#if PROBE
+uniform int u_probe_layer;    // show neuron u_probe_neuron of this hidden layer (1 = first)
 uniform int u_probe_neuron;
-uniform bool u_valid;        // false: a parameter is NaN or infinite
+#define CAPTURE(L, NOUT) if (u_probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == u_probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } }
+#else
+#define CAPTURE(L, NOUT)
+#endif
 #if PARAMS_IN_TEXTURE
 uniform sampler2D u_params_tex;
 #define P(i) texelFetch(u_params_tex, ivec2((i) % 1024, (i) / 1024), 0).r
@@ -31,13 +35,9 @@ float show_logistic(float h) { return 2.0 * h - 1.0; }
 float show_tanh(float h) { return h; }
 float show_relu(float h) { return tanh(h); }
 
-#define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } if (u_probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == u_probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } }
+#define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } CAPTURE(L, NOUT)
 
 void main() {
-    if (!u_valid) {
-        out_field = vec2(-1.0, 0.0);
-        return;
-    }
     float h[MAX_WIDTH];
     float z[MAX_WIDTH];
     vec2 x = u_data_origin + v_uv * u_data_span;
@@ -46,10 +46,10 @@ void main() {
     float probe_z = 0.0;
     float probe_h = 0.0;
     MLP_LAYERS
-    if (u_probe_layer < 0) {
-        out_field = vec2(h[0], z[0]);
-    } else {
-        // A hidden neuron: its activation mapped onto 0..1 for the colour map, its zero crossing as the line.
-        out_field = vec2(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
-    }
+#if PROBE
+    // A hidden neuron: its activation mapped onto 0..1 for the colour map, its zero crossing as the line.
+    out_field = vec2(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
+#else
+    out_field = vec2(h[0], z[0]);
+#endif
 }

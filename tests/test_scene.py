@@ -220,6 +220,9 @@ def count_gl_objects(monkeypatch, ctx) -> dict[str, int]:
 def test_new_snapshots_are_writes_only(ctx, renderer, monkeypatch):
     first = hidden_net(seed=0, epoch=1)
     frames = [draw(renderer, first)]
+    # The probe variant is compiled once, on first use; after that probing is writes only too.
+    renderer.scene.set_probe((1, 0))
+    renderer.scene.set_probe(None)
     compiles = renderer.scene.field.compiles
     calls = count_gl_objects(monkeypatch, ctx)
     previous = first

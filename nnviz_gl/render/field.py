@@ -40,6 +40,7 @@ def field_defines(arch: Architecture, params_in_texture: bool) -> dict[str, obje
         "HIDDEN_DISPLAY": f"show_{arch.activation}",
         "MLP_LAYERS": " ".join(layers),
         "PARAMS_IN_TEXTURE": bool(params_in_texture),
+        "PROBE": False,
     }
 
 
@@ -48,16 +49,23 @@ class FieldPass:
 
     Specialised per architecture (layer sizes are compile-time constants, ~170x faster on llvmpipe
     than a generic loop); weights are uniform or texture writes, so a new snapshot never recompiles.
+    Showing one hidden neuron (``set_probe``) uses a second variant of the same shader, compiled
+    on first use and kept: the probe's bookkeeping would cost the plain field ~60 % on llvmpipe.
     """
 
     def __init__(self, ctx: moderngl.Context) -> None:
         self.ctx = ctx
-        self.compiles = 0
+        self.compiles = 0          # architecture specialisations
+        self.probe_compiles = 0    # probe variants (at most one per architecture)
+        self.probe: tuple[int, int] | None = None
         self._arch: Architecture | None = None
+        self._defines: dict[str, object] = {}
+        self._variants: dict[bool, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._program: moderngl.Program | None = None
         self._vao: moderngl.VertexArray | None = None
         self._params_tex: moderngl.Texture | None = None
-        self._n_vec4 = 0
+        self._params = np.zeros(0, np.float32)
+        self._valid = True
         limit = int(ctx.info.get("GL_MAX_FRAGMENT_UNIFORM_COMPONENTS", 1024)) // 4
         self._max_uniform_vec4 = max(64, min(limit - 64, 1024))
         self.texture: moderngl.Texture | None = None
@@ -69,45 +77,61 @@ class FieldPass:
         if arch != self._arch:
             self._specialise(arch)
         params = pack_parameters(snapshot)
-        # A model with a non-finite parameter has no meaningful field: the shader draws it as such
-        # (clamp/max would otherwise turn NaN into plausible numbers on some drivers).
-        self._program["u_valid"] = bool(np.isfinite(params).all())
+        # A model with a non-finite parameter has no meaningful field (and clamp/max would turn NaN
+        # into plausible numbers on some drivers): evaluate() marks it invalid instead.
+        self._valid = bool(np.isfinite(params).all())
+        self._params[: params.size] = params
+        self._write_params()
+
+    def _write_params(self) -> None:
         if self._params_tex is not None:
-            padded = np.zeros(self._params_tex.width * self._params_tex.height, np.float32)
-            padded[: params.size] = params
-            self._params_tex.write(padded.tobytes())
+            self._params_tex.write(self._params.tobytes())
         else:
-            padded = np.zeros(self._n_vec4 * 4, np.float32)
-            padded[: params.size] = params
-            self._program["u_params"].write(padded.tobytes())
+            self._program["u_params"].write(self._params.tobytes())
 
     def _specialise(self, arch: Architecture) -> None:
         n_params = sum(a * b + b for a, b in zip(arch.layer_sizes[:-1], arch.layer_sizes[1:]))
         in_texture = math.ceil(n_params / 4) > self._max_uniform_vec4
-        defines = field_defines(arch, in_texture)
-        for obj in (self._vao, self._program, self._params_tex):
-            if obj is not None:
-                obj.release()
-        self._program = load_program(self.ctx, "fullscreen.vert", "field.frag", defines)
-        self._vao = self.ctx.vertex_array(self._program, [])
-        self._params_tex = None
+        self._release_programs()
+        self._defines = field_defines(arch, in_texture)
+        self._arch = arch
+        self.probe = None
         if in_texture:
             rows = math.ceil(n_params / PARAMS_TEXTURE_WIDTH)
             self._params_tex = self.ctx.texture((PARAMS_TEXTURE_WIDTH, rows), 1, dtype="f4")
             self._params_tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
-            self._program["u_params_tex"] = 1
-        self._n_vec4 = int(defines["N_VEC4"])
-        self._program["u_probe_layer"] = -1
-        self._program["u_probe_neuron"] = 0
-        self._program["u_valid"] = True
-        self.probe = None
-        self._arch = arch
+            self._params = np.zeros(PARAMS_TEXTURE_WIDTH * rows, np.float32)
+        else:
+            self._params = np.zeros(int(self._defines["N_VEC4"]) * 4, np.float32)
+        self._use_variant(probing=False)
         self.compiles += 1
+
+    def _use_variant(self, probing: bool) -> None:
+        if probing not in self._variants:
+            program = load_program(self.ctx, "fullscreen.vert", "field.frag", {**self._defines, "PROBE": probing})
+            if self._params_tex is not None:
+                program["u_params_tex"] = 1
+            self._variants[probing] = (program, self.ctx.vertex_array(program, []))
+            if probing:
+                self.probe_compiles += 1
+        self._program, self._vao = self._variants[probing]
+        if self._params_tex is None and self._params.size:
+            self._write_params()
+
+    def _release_programs(self) -> None:
+        for program, vao in self._variants.values():
+            vao.release()
+            program.release()
+        self._variants.clear()
+        if self._params_tex is not None:
+            self._params_tex.release()
+            self._params_tex = None
 
     def set_probe(self, neuron: tuple[int, int] | None) -> None:
         """Show one neuron's own output instead of the model's: (layer, index), layer 1 = first hidden.
 
-        A uniform write, not a recompile. ``None`` (or an input neuron) goes back to the model's output.
+        ``None`` (or an input or the output neuron) goes back to the model's output. Never a
+        recompile after the first probe of an architecture; switching neurons is a uniform write.
         """
         if self._program is None:
             raise RuntimeError("FieldPass.set_probe before any snapshot was uploaded")
@@ -116,11 +140,12 @@ class FieldPass:
             layer, index = int(neuron[0]), int(neuron[1])
             if not (0 <= layer < len(sizes) and 0 <= index < sizes[layer]):
                 raise ValueError(f"no neuron {index} in layer {layer} of a {'-'.join(map(str, sizes))} network")
-            if layer == 0 or layer == len(sizes) - 1:
-                neuron = None  # inputs have no field of their own; the output's field is the model's
+            neuron = None if layer == 0 or layer == len(sizes) - 1 else (layer, index)
         self.probe = neuron
-        self._program["u_probe_layer"] = -1 if neuron is None else neuron[0]
-        self._program["u_probe_neuron"] = 0 if neuron is None else neuron[1]
+        self._use_variant(probing=neuron is not None)
+        if neuron is not None:
+            self._program["u_probe_layer"] = neuron[0]
+            self._program["u_probe_neuron"] = neuron[1]
 
     def resize(self, size: tuple[int, int]) -> None:
         """(Re)allocate the field texture; only when the output size changes, never per frame."""
@@ -143,6 +168,9 @@ class FieldPass:
         if self._program is None:
             raise RuntimeError("FieldPass.evaluate before any snapshot was uploaded")
         target = target or self.framebuffer
+        if not self._valid:
+            target.clear(-1.0, 0.0, 0.0, 0.0)  # probability -1: "no field", drawn hatched
+            return
         xmin, xmax, ymin, ymax = bounds
         self._program["u_data_origin"] = (xmin, ymin)
         self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
