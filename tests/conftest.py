@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
 import pytest
 
 
@@ -21,3 +27,28 @@ def _no_gl_error_left_behind(request):
     if "ctx" in request.fixturenames:
         context = request.getfixturevalue("ctx")
         assert context.error == "GL_NO_ERROR", f"test left a GL error behind: {context.error}"
+
+
+@pytest.fixture(scope="session")
+def display():
+    """An X display for window tests: $DISPLAY when set (.ci/run starts Xvfb), else our own Xvfb."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if shutil.which("Xvfb") is None:
+        pytest.skip("no $DISPLAY and no Xvfb binary to make one (Debian: apt-get install xvfb)")
+    number = next(n for n in range(120, 400) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 15
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Xvfb :{number} did not start: {proc.stderr.read().decode(errors='replace')}")
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{number}"
+    yield os.environ["DISPLAY"]
+    del os.environ["DISPLAY"]
+    proc.terminate()
+    proc.wait(10)

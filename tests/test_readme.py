@@ -17,7 +17,11 @@ def test_readme_has_python_examples():
     assert len(BLOCKS) >= 3
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
+HEADLESS = [i for i, block in enumerate(BLOCKS) if "nv.Viewer(" not in block]
+WINDOWED = [i for i, block in enumerate(BLOCKS) if "nv.Viewer(" in block]
+
+
+@pytest.mark.parametrize("index", HEADLESS)
 def test_readme_example_runs(index, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(BLOCKS[index], f"README.md python block {index + 1}", "exec"), {"__name__": "__readme__"})
@@ -31,3 +35,17 @@ def test_readme_recorder_examples_write_one_frame_per_publish(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     exec(compile(BLOCKS[1], "README.md python block 2", "exec"), {"__name__": "__readme__"})
     assert probe(tmp_path / "moons.mp4").frames == 30
+
+
+@pytest.mark.parametrize("index", WINDOWED)
+def test_readme_window_example_runs(index, display, tmp_path, monkeypatch, capsys):
+    """The window example, on a virtual display; run() gets a duration instead of a person pressing q."""
+    import nnviz_gl as nv
+
+    real_run = nv.Viewer.run
+    monkeypatch.setattr(nv.Viewer, "run", lambda self, duration=None, **kw: real_run(self, duration=duration or 3.0, **kw))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(BLOCKS[index], f"README.md python block {index + 1}", "exec"), {"__name__": "__readme__"})
+    line = capsys.readouterr().out
+    frames = int(re.search(r"frames=(\d+)", line).group(1))
+    assert frames > 0, line

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,30 +72,6 @@ def test_speed_ladder_goes_up_to_unlimited_and_back() -> None:
 
 
 # -- the window --------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def display():
-    if os.environ.get("DISPLAY"):
-        yield os.environ["DISPLAY"]
-        return
-    if shutil.which("Xvfb") is None:
-        pytest.skip("no $DISPLAY and no Xvfb binary to make one (Debian: apt-get install xvfb)")
-    number = next(n for n in range(120, 400) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 15
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Xvfb :{number} did not start: {proc.stderr.read().decode(errors='replace')}")
-        time.sleep(0.05)
-    os.environ["DISPLAY"] = f":{number}"
-    yield os.environ["DISPLAY"]
-    del os.environ["DISPLAY"]
-    proc.terminate()
-    proc.wait(10)
-
-
 class FakeClock:
     """The viewer's wall clock, moved by hand so glides are exact."""
 
