@@ -6,6 +6,7 @@ from .sinks.window import NoDisplayError, Viewer, ViewerStats
 from .snapshot import Architecture, Snapshot
 from .training.datasets import Dataset, make_dataset
 from .training.trainer import SklearnTrainer, TrainingConfig
+from .trajectory import TrajectoryReader, TrajectoryWriter
 from .video import VideoRecorder
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "SklearnTrainer",
     "Snapshot",
     "TrainingConfig",
+    "TrajectoryReader",
+    "TrajectoryWriter",
     "VideoRecorder",
     "Viewer",
     "ViewerStats",

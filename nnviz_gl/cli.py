@@ -23,6 +23,9 @@ examples:
   nnviz-gl render -q k -o training-4k.mp4          the same at 3840x2160
   nnviz-gl render --dataset moons --hidden 8,8 --activation tanh --epochs 500 -o moons.mp4
   nnviz-gl render -q l --epochs 60 --frames-per-epoch 4 -o slow.mp4   smooth slow motion
+  nnviz-gl render --record run.nnviz -o run.mp4    train, render, and keep every epoch in run.nnviz
+  nnviz-gl render --from run.nnviz -q k -o run4k.mp4   the recorded run again at 4K, without training
+  nnviz-gl watch --dataset spiral --hidden 8,8 --activation tanh   watch it learn in a window
   nnviz-gl info                                    what this machine's OpenGL and ffmpeg can do
 """
 
