@@ -154,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _register() -> None:
-    from .commands import info, render, watch
+    from .commands import info, render, replay, watch
 
-    COMMANDS.extend([render, watch, info])
+    COMMANDS.extend([render, watch, replay, info])
 
 
 _register()

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import glfw
 import moderngl
@@ -50,6 +50,21 @@ HELP_LINES = (
     "mouse   hover a connection: its weight; hover a neuron: its own field",
     "        click the field: add a point (left class 0, right class 1)",
 )
+
+
+class ViewerExtension(Protocol):
+    """What a controller plugged into a :class:`Viewer` (``viewer.extension``) provides, e.g. the replay's
+    timeline. Input methods return True when they handled the event (the viewer then ignores it)."""
+
+    help_lines: tuple[str, ...]
+
+    def before_draw(self, now: float) -> None: ...
+    def draw_over(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None: ...
+    def on_key(self, key: int, action: int, mods: int) -> bool: ...
+    def on_mouse_button(self, button: int, action: int, mods: int) -> bool: ...
+    def on_mouse_move(self) -> bool: ...
+    def overlay_state(self) -> object: ...
+    def overlay_items(self) -> list[TextItem]: ...
 
 
 class NoDisplayError(GLUnavailableError):
@@ -126,6 +141,7 @@ class Viewer:
         if w < 64 or h < 64:
             raise ValueError(f"window size must be at least 64x64, got {w}x{h}")
         self.controls = controls
+        self.extension: ViewerExtension | None = None  # e.g. a replay's timeline: keys, mouse, overlay, drawing
         self.output_dir = Path(output_dir)
         self.clock: Callable[[], float] = time.perf_counter  # wall clock; tests may replace it
         self._slot = LatestSnapshot()
@@ -260,12 +276,16 @@ class Viewer:
             self._resized(size)
         now = self.clock()
         self._apply_pending_data()
+        if self.extension is not None:
+            self.extension.before_draw(now)
         self._take_latest(now)
         if self._to is None:
             return False
         self._advance(now)
         self._refresh_overlay(now)
         self.scene.render(self._framebuffer, self.fb_size)
+        if self.extension is not None:
+            self.extension.draw_over(self._framebuffer, self.fb_size)
         return True
 
     def read_rgb(self) -> np.ndarray:
@@ -287,6 +307,7 @@ class Viewer:
             return
         if self._writer is not None:
             self._stop_recording()
+        release_current_egl()  # e.g. render_frame ran on this thread since the last frame
         glfw.make_context_current(self.window)
         self.ctx.release()
         glfw.destroy_window(self.window)
@@ -298,6 +319,15 @@ class Viewer:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+    def show(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
+        """Show exactly ``snapshot`` from the next frame on, without a glide; learning marks and weight
+        changes are relative to ``previous``. Main thread (a replay's scrubbing and playback)."""
+        self._from = self._to = snapshot
+        self._before = previous
+        self._span = 0.0
+        self._t0 = self.clock()
+        self._settled = False
 
     # -- snapshots on screen -------------------------------------------------------------------
     def _take_latest(self, now: float) -> None:
@@ -357,6 +387,9 @@ class Viewer:
     def on_key(self, key: int, action: int, mods: int = 0) -> None:
         if action not in (glfw.PRESS, glfw.REPEAT):
             return
+        if self.extension is not None and self.extension.on_key(key, action, mods):
+            self._overlay_key = None
+            return
         if key in (glfw.KEY_Q, glfw.KEY_ESCAPE):
             self.closing = True
             glfw.set_window_should_close(self.window, True)
@@ -403,10 +436,14 @@ class Viewer:
         sx = self.fb_size[0] / ww if ww else 1.0
         sy = self.fb_size[1] / wh if wh else 1.0
         self.mouse = (x * sx, y * sy)
+        if self.extension is not None and self.extension.on_mouse_move():
+            return
         self._update_hover()
 
     def on_mouse_button(self, button: int, action: int, mods: int = 0) -> None:
         """Click in the field panel: a training point there, left button class 0, right button class 1."""
+        if self.extension is not None and self.extension.on_mouse_button(button, action, mods):
+            return
         if action != glfw.PRESS or self.mouse is None or self.scene.layout is None:
             return
         if button not in (glfw.MOUSE_BUTTON_LEFT, glfw.MOUSE_BUTTON_RIGHT):
@@ -533,7 +570,8 @@ class Viewer:
         """Rebuild the overlay only when its text changes (a new overlay re-lays out the text buffer)."""
         message = self._message if now < self._message_until else ""
         key = (round(self._fps), self._status(), message, self.show_help, self.recording, self.hovered_edge,
-               self.hovered_neuron, self._version if self.hovered_edge is not None else 0, self.fb_size)
+               self.hovered_neuron, self._version if self.hovered_edge is not None else 0, self.fb_size,
+               None if self.extension is None else self.extension.overlay_state())
         if key == self._overlay_key:
             return
         self._overlay_key = key
@@ -561,10 +599,13 @@ class Viewer:
         if hover and self.mouse is not None:
             items.append(TextItem(hover, self.mouse[0] + 14 * lay.unit, self.mouse[1] + 14 * lay.unit, size,
                                   (*s.text, 1.0), anchor="left", baseline="top", box=box))
+        if self.extension is not None:
+            items.extend(self.extension.overlay_items())
+        help_lines = HELP_LINES if self.extension is None else self.extension.help_lines
         if self.show_help:
             line_h = size * 1.45
-            top = net.y + (net.h - line_h * len(HELP_LINES)) * 0.5
-            for i, line in enumerate(HELP_LINES):
+            top = net.y + (net.h - line_h * len(help_lines)) * 0.5
+            for i, line in enumerate(help_lines):
                 items.append(TextItem(line, net.x + 40 * lay.unit, top + i * line_h, size, (*s.text, 1.0),
                                       anchor="left", baseline="top", box=(*s.background, 0.9)))
         return items

@@ -1,0 +1,46 @@
+"""``nnviz-gl replay RUN.nnviz``: a recorded run in the window, with a timeline."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import cli
+
+
+def add_parser(sub) -> None:
+    replay = sub.add_parser(
+        "replay", help="replay a recorded run (.nnviz) in a window, with a timeline",
+        description="Open a window on a trajectory recorded with `nnviz-gl render --record RUN.nnviz` (or "
+                    "TrajectoryWriter) and play it back. Keys: space play/pause, left/right one snapshot, "
+                    "Home/End first/last, +/- speed, s PNG, v record mp4, h help, q quit. Drag on the "
+                    "timeline to scrub. A file still being written is followed live. Needs a display; "
+                    "without one use `nnviz-gl render --from RUN.nnviz` or `xvfb-run -a nnviz-gl replay`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    replay.add_argument("trajectory", metavar="RUN.nnviz", help="the recorded run")
+    replay.add_argument("-r", "--resolution", type=cli.resolution, default=(1280, 720), metavar="W,H",
+                        help="window size in screen units (default 1280,720)")
+    replay.add_argument("--speed", type=cli.positive_float, default=30.0, metavar="N",
+                        help="playback speed in snapshots per second (default 30; +/- change it live)")
+    replay.add_argument("--duration", type=cli.positive_float, default=None, metavar="SECONDS",
+                        help="close the window by itself after this many seconds")
+    replay.add_argument("--field-scale", type=cli.positive_float, default=0.5,
+                        help="field evaluations per window pixel along each axis (default 0.5)")
+    replay.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
+    replay.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
+    replay.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..replay import replay
+
+    try:
+        replay(args.trajectory, size=args.resolution, duration=args.duration, speed=args.speed,
+               field_scale=args.field_scale, vsync=not args.no_vsync, output_dir=args.output_dir)
+    except FileNotFoundError as exc:
+        raise cli.CliError(str(exc)) from None
+    except IsADirectoryError:
+        raise cli.CliError(f"{args.trajectory!r} is a directory; give a recorded run such as run.nnviz") from None
+    except PermissionError as exc:
+        raise cli.CliError(f"cannot read {args.trajectory!r}: {exc.strerror}") from None
+    return 0
