@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     recorder = None
     total_frames = 0
     try:
-        with raise_on_signals(), ExitStack() as open_files:
+        with raise_on_signals() as signals, ExitStack() as open_files:
             source = _recorded_run if args.from_file is not None else _training_run
             data, snapshots, n_drawn = source(args, open_files)
             total_frames = n_drawn * args.frames_per_epoch
@@ -93,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
             recorder.on_frame = lambda n: bar.update(n - bar.n)
             with recorder:
                 for snapshot in snapshots:
+                    signals.check()  # scikit-learn swallows a KeyboardInterrupt that lands in partial_fit
                     recorder.publish(snapshot)
+                signals.check()
     except EncoderInterrupted as stop:
         if bar is not None:
             bar.close()

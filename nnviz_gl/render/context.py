@@ -113,6 +113,7 @@ def create_headless_context(gpu: int | None = None) -> moderngl.Context:
     """
     if gpu is not None:
         os.environ["GLCONTEXT_DEVICE_INDEX"] = str(int(gpu))
+    release_current_glx()  # a window's context current on this thread would take the new one's calls
     try:
         ctx = moderngl.create_standalone_context(backend="egl", require=330)
     except Exception as exc:  # glcontext raises plain Exceptions with the EGL reason

@@ -89,20 +89,37 @@ class EncoderInterrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+class SignalState:
+    """Which signal stopped the run, if any; see :func:`raise_on_signals`."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def check(self) -> None:
+        """Raise again a stop that a library swallowed (scikit-learn's partial_fit catches
+        KeyboardInterrupt and returns normally): call it between steps of a loop."""
+        if self.signum is not None:
+            raise EncoderInterrupted(self.signum)
+
+
 @contextlib.contextmanager
-def raise_on_signals(signums: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[None]:
+def raise_on_signals(signums: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[SignalState]:
     """Turn SIGINT/SIGTERM into :class:`EncoderInterrupted` in the main thread, then restore handlers.
 
     With this around a ``with VideoWriter(...)`` block a Ctrl-C or ``kill`` ends the render loop and
     the writer's ``__exit__`` finalises what was written into a playable video at the output path.
+    Installing the handlers ourselves also covers a process started in the background, whose SIGINT
+    begins ignored. The yielded :class:`SignalState` remembers the signal for loops to ``check()``.
     """
+    state = SignalState()
 
     def handler(signum: int, _frame: object) -> None:
+        state.signum = signum
         raise EncoderInterrupted(signum)
 
     previous = {s: signal.signal(s, handler) for s in signums}
     try:
-        yield
+        yield state
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
