@@ -2,6 +2,7 @@
 
 from .live import watch
 from .render.frame import render_frame
+from .replay import Replay
 from .sinks.window import NoDisplayError, Viewer, ViewerStats
 from .snapshot import Architecture, Snapshot
 from .training.datasets import Dataset, make_dataset
@@ -21,6 +22,7 @@ __all__ = [
     "Viewer",
     "ViewerStats",
     "NoDisplayError",
+    "Replay",
     "make_dataset",
     "render_frame",
     "watch",
