@@ -55,6 +55,7 @@ def pixel_centres(bounds=BOUNDS, size=(W, H)) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def float_target(ctx):
+    ctx.__enter__()  # module fixtures are made before the per-test one that makes ctx current
     tex = ctx.texture((W, H), 2, dtype="f4")
     fbo = ctx.framebuffer(color_attachments=[tex])
     yield fbo

@@ -53,6 +53,7 @@ def release(renderer: FrameRenderer) -> None:
 
 
 def make_renderer(ctx, size=SIZE, X=CORNERS, y=CORNER_LABELS) -> FrameRenderer:
+    ctx.__enter__()  # module fixtures are made before the per-test one that makes ctx current
     r = FrameRenderer(size, ctx=ctx)
     r.set_data(X, y)
     return r
