@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer

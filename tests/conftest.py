@@ -22,11 +22,15 @@ def ctx():
 
 @pytest.fixture(autouse=True)
 def _no_gl_error_left_behind(request):
-    """Fail a test that leaves a GL error behind (only for tests that use the context)."""
+    """Make the session context current for tests that use it (render_frame leaves its own current),
+    and fail a test that leaves a GL error behind."""
+    context = request.getfixturevalue("ctx") if "ctx" in request.fixturenames else None
+    if context is not None:
+        context.__enter__()
     yield
-    if "ctx" in request.fixturenames:
-        context = request.getfixturevalue("ctx")
-        assert context.error == "GL_NO_ERROR", f"test left a GL error behind: {context.error}"
+    if context is not None:
+        error = context.error  # reading it clears it: read once
+        assert error == "GL_NO_ERROR", f"test left a GL error behind: {error}"
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -62,30 +60,6 @@ def recorded(tmp_path_factory) -> tuple[Path, list]:
             snapshots.append(trainer.step())
             writer.publish(snapshots[-1])
     return path, snapshots
-
-
-@pytest.fixture(scope="session")
-def display():
-    if os.environ.get("DISPLAY"):
-        yield os.environ["DISPLAY"]
-        return
-    if shutil.which("Xvfb") is None:
-        pytest.skip("no $DISPLAY and no Xvfb binary to make one (Debian: apt-get install xvfb)")
-    number = next(n for n in range(400, 700) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 15
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"Xvfb :{number} did not start: {proc.stderr.read().decode(errors='replace')}")
-        time.sleep(0.05)
-    os.environ["DISPLAY"] = f":{number}"
-    yield os.environ["DISPLAY"]
-    del os.environ["DISPLAY"]
-    proc.terminate()
-    proc.wait(10)
 
 
 class FakeClock:

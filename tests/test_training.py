@@ -16,7 +16,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from nnviz_gl.training.bus import LatestSnapshot, QueueClosed, SnapshotQueue, TrainingThread
-from nnviz_gl.training.datasets import DATASETS, Dataset, make_dataset
+from nnviz_gl.training.datasets import DATASETS, make_dataset
 from nnviz_gl.training.trainer import SklearnTrainer, TrainingConfig
 
 WAIT = 5.0  # generous upper bound for thread hand-offs on a busy 2-core machine
