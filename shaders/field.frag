@@ -1,6 +1,9 @@
 #version 330 core
 // The model's output at every fragment: the MLP is unrolled at compile time.
-// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS PARAMS_IN_TEXTURE PROBE
+// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS PARAMS_IN_TEXTURE PROBE COLOUR
+//
+// COLOUR 1 writes what the frame shows (RGBA8: colour-mapped probability, boundary distance in alpha);
+// COLOUR 0 writes the raw (probability, logit) floats, for measurements.
 //
 // MLP_LAYERS expands to one LAYER(index, n_in, n_out, offset, ACT) per layer; parameters of a layer
 // are its weights, row-major (n_in x n_out), then its n_out biases, starting at `offset`.
@@ -23,7 +26,26 @@ uniform sampler2D u_params_tex;
 uniform vec4 u_params[N_VEC4];
 #define P(i) u_params[(i) >> 2][(i) & 3]
 #endif
-out vec2 out_field;           // (probability of class 1, logit)
+out vec4 out_field;
+
+#if COLOUR
+#include "field_common.glsl"
+uniform vec3 u_color_neg;       // class 0
+uniform vec3 u_color_mid;
+uniform vec3 u_color_pos;       // class 1
+uniform float u_strength;       // how saturated the map gets (0..1)
+
+vec4 shade(float p, float logit) {
+    float t = clamp(p * 2.0 - 1.0, -1.0, 1.0);   // -1 class 0 .. 1 class 1
+    vec3 side = t < 0.0 ? u_color_neg : u_color_pos;
+    vec3 color = mix(u_color_mid, side, pow(abs(t), 0.8) * u_strength);
+    // Distance to the boundary in texels, from the logit's screen-space gradient (smooth where p saturates).
+    float d = logit / max(length(vec2(dFdx(logit), dFdy(logit))), 1e-6);
+    return vec4(color, 0.5 + clamp(d, -BOUNDARY_RANGE, BOUNDARY_RANGE) / (2.0 * BOUNDARY_RANGE));
+}
+#else
+vec4 shade(float p, float logit) { return vec4(p, logit, 0.0, 1.0); }
+#endif
 
 float act_identity(float x) { return x; }
 float act_logistic(float x) { return 1.0 / (1.0 + exp(-clamp(x, -40.0, 40.0))); }
@@ -48,8 +70,8 @@ void main() {
     MLP_LAYERS
 #if PROBE
     // A hidden neuron: its activation mapped onto 0..1 for the colour map, its zero crossing as the line.
-    out_field = vec2(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
+    out_field = shade(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
 #else
-    out_field = vec2(h[0], z[0]);
+    out_field = shade(h[0], z[0]);
 #endif
 }

@@ -1,4 +1,4 @@
-"""The field passes: the MLP evaluated per fragment into a float texture, then coloured into its panel."""
+"""The field passes: the MLP evaluated per fragment into a texture, then drawn into its panel at full size."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 
 from ..snapshot import Architecture, Snapshot
 from .shaders import load_program
+from .style import DEFAULT_STYLE, Style
 
 PARAMS_TEXTURE_WIDTH = 1024  # matches the P(i) macro in field.frag
 
@@ -41,11 +42,14 @@ def field_defines(arch: Architecture, params_in_texture: bool) -> dict[str, obje
         "MLP_LAYERS": " ".join(layers),
         "PARAMS_IN_TEXTURE": bool(params_in_texture),
         "PROBE": False,
+        "COLOUR": True,
     }
 
 
 class FieldPass:
-    """Evaluates the model at every texel of a float texture: (probability, logit).
+    """Evaluates the model at every texel of its texture: the colour-mapped probability and, in alpha,
+    the distance to the decision boundary (RGBA8: the cheapest texture to upsample on llvmpipe).
+    Into a framebuffer of one's own, ``evaluate`` writes the raw (probability, logit) floats instead.
 
     Specialised per architecture (layer sizes are compile-time constants, ~170x faster on llvmpipe
     than a generic loop); weights are uniform or texture writes, so a new snapshot never recompiles.
@@ -53,14 +57,15 @@ class FieldPass:
     on first use and kept: the probe's bookkeeping would cost the plain field ~60 % on llvmpipe.
     """
 
-    def __init__(self, ctx: moderngl.Context) -> None:
+    def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE) -> None:
         self.ctx = ctx
+        self.style = style
         self.compiles = 0          # architecture specialisations
-        self.probe_compiles = 0    # probe variants (at most one per architecture)
+        self.probe_compiles = 0    # probe and raw-output variants (compiled on first use)
         self.probe: tuple[int, int] | None = None
         self._arch: Architecture | None = None
         self._defines: dict[str, object] = {}
-        self._variants: dict[bool, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self._variants: dict[tuple[bool, bool], tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._program: moderngl.Program | None = None
         self._vao: moderngl.VertexArray | None = None
         self._params_tex: moderngl.Texture | None = None
@@ -106,17 +111,28 @@ class FieldPass:
         self._use_variant(probing=False)
         self.compiles += 1
 
-    def _use_variant(self, probing: bool) -> None:
-        if probing not in self._variants:
-            program = load_program(self.ctx, "fullscreen.vert", "field.frag", {**self._defines, "PROBE": probing})
+    def _use_variant(self, probing: bool, colour: bool = True) -> None:
+        """Switch to (and on first use compile) the probe and/or raw-output variant of this architecture."""
+        key = (probing, colour)
+        if key not in self._variants:
+            program = load_program(self.ctx, "fullscreen.vert", "field.frag",
+                                   {**self._defines, "PROBE": probing, "COLOUR": colour})
             if self._params_tex is not None:
                 program["u_params_tex"] = 1
-            self._variants[probing] = (program, self.ctx.vertex_array(program, []))
-            if probing:
+            if colour:
+                program["u_color_neg"] = self.style.class0
+                program["u_color_mid"] = self.style.field_mid
+                program["u_color_pos"] = self.style.class1
+                program["u_strength"] = self.style.field_strength
+            self._variants[key] = (program, self.ctx.vertex_array(program, []))
+            if key != (False, True):
                 self.probe_compiles += 1
-        self._program, self._vao = self._variants[probing]
+        self._program, self._vao = self._variants[key]
         if self._params_tex is None and self._params.size:
             self._write_params()
+        if probing:
+            self._program["u_probe_layer"] = self.probe[0]
+            self._program["u_probe_neuron"] = self.probe[1]
 
     def _release_programs(self) -> None:
         for program, vao in self._variants.values():
@@ -143,9 +159,11 @@ class FieldPass:
             neuron = None if layer == 0 or layer == len(sizes) - 1 else (layer, index)
         self.probe = neuron
         self._use_variant(probing=neuron is not None)
-        if neuron is not None:
-            self._program["u_probe_layer"] = neuron[0]
-            self._program["u_probe_neuron"] = neuron[1]
+
+    @property
+    def valid(self) -> bool:
+        """False when the last snapshot had a NaN or infinite parameter (drawn as such, not evaluated)."""
+        return self._valid
 
     def resize(self, size: tuple[int, int]) -> None:
         """(Re)allocate the field texture; only when the output size changes, never per frame."""
@@ -153,7 +171,7 @@ class FieldPass:
         if self.texture is not None and self.texture.size == size:
             return
         old = (self.framebuffer, self.texture)
-        self.texture = self.ctx.texture(size, 2, dtype="f4")
+        self.texture = self.ctx.texture(size, 4)
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.texture.repeat_x = self.texture.repeat_y = False
         self.framebuffer = self.ctx.framebuffer(color_attachments=[self.texture])
@@ -164,13 +182,17 @@ class FieldPass:
                 obj.release()
 
     def evaluate(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer | None = None) -> None:
-        """Fill ``target`` (default: the own texture) with the field over data ``bounds``."""
+        """Fill the own texture (what the frame shows) with the field over data ``bounds``; or fill
+        ``target``, a float framebuffer, with the raw (probability, logit) at each pixel centre."""
         if self._program is None:
             raise RuntimeError("FieldPass.evaluate before any snapshot was uploaded")
-        target = target or self.framebuffer
+        raw = target is not None
         if not self._valid:
-            target.clear(-1.0, 0.0, 0.0, 0.0)  # probability -1: "no field", drawn hatched
+            if raw:
+                target.clear(-1.0, 0.0, 0.0, 0.0)  # probability -1: "no field"
             return
+        self._use_variant(probing=self.probe is not None, colour=not raw)
+        target = target or self.framebuffer
         xmin, xmax, ymin, ymax = bounds
         self._program["u_data_origin"] = (xmin, ymin)
         self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
@@ -180,27 +202,30 @@ class FieldPass:
             self._params_tex.use(1)
         self.ctx.disable(moderngl.BLEND)
         self._vao.render(moderngl.TRIANGLES, vertices=3)
+        if raw:
+            self._use_variant(probing=self.probe is not None, colour=True)
 
 
 class FieldCompositePass:
-    """Draws the field texture into its panel with a diverging colour map and the p = 0.5 boundary."""
+    """Draws the field texture into its panel at output size: the boundary line, anti-aliased from the
+    stored distance, and the data points (a pre-drawn layer) on top; a hatch for a diverged model."""
 
-    def __init__(self, ctx: moderngl.Context, style) -> None:
+    def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE) -> None:
         self.ctx = ctx
         self.program = load_program(ctx, "fullscreen.vert", "field_composite.frag")
         self.vao = ctx.vertex_array(self.program, [])
         self.program["u_field"] = 0
-        for name, value in {
-            "u_color_neg": style.class0,
-            "u_color_mid": style.field_mid,
-            "u_color_pos": style.class1,
-            "u_boundary_color": style.boundary,
-            "u_strength": style.field_strength,
-            "u_invalid_color": style.invalid,
-        }.items():
-            self.program[name] = value
+        self.program["u_points"] = 2
+        self.program["u_boundary_color"] = style.boundary
+        self.program["u_invalid_color"] = style.invalid
 
-    def draw(self, field_texture: moderngl.Texture, boundary_px: float) -> None:
-        field_texture.use(0)
+    def draw(self, field: FieldPass, points: moderngl.Texture, panel_viewport: tuple[int, int, int, int],
+             boundary_px: float) -> None:
+        """Draw into the bound framebuffer's ``panel_viewport`` (x, y, w, h in GL pixels)."""
+        field.texture.use(0)
+        points.use(2)
+        self.program["u_valid"] = field.valid
+        self.program["u_panel_origin"] = panel_viewport[:2]
+        self.program["u_px_per_texel"] = panel_viewport[2] / field.texture.width
         self.program["u_boundary_px"] = boundary_px
         self.vao.render(moderngl.TRIANGLES, vertices=3)

@@ -25,12 +25,12 @@ AUTO_FIELD_MIN, AUTO_FIELD_MAX = 384, 512
 
 
 def auto_field_side(panel_side: int) -> int:
-    """Field texels along the panel's side: every pixel up to 384, then half of them, at most 512.
+    """Field texels along the panel's side: every pixel up to 384, then 40 % of them, at most 512.
 
     At 4K a 512-texel field is indistinguishable from one evaluation per pixel (checked side by side)
     and costs a seventh.
     """
-    return int(min(panel_side, max(AUTO_FIELD_MIN, min(AUTO_FIELD_MAX, panel_side * 0.5))))
+    return int(min(panel_side, max(AUTO_FIELD_MIN, min(AUTO_FIELD_MAX, panel_side * 0.4))))
 
 
 def check_field_scale(field_scale: float | None) -> float | None:
@@ -54,11 +54,12 @@ class Scene:
         self.ctx = ctx
         self.style = style
         self.field_scale = check_field_scale(field_scale)
-        self.field = FieldPass(ctx)
+        self.field = FieldPass(ctx, style)
         self.composite = FieldCompositePass(ctx, style)
         self.edges = EdgePass(ctx)
         self.neurons = DiscPass(ctx)
         self.points = DiscPass(ctx, capacity=256)
+        self._points_layer: moderngl.Framebuffer | None = None  # the data, drawn once per layout
         self.text = TextPass(ctx)
         self.layout: FrameLayout | None = None
         self.snapshot: Snapshot | None = None
@@ -149,10 +150,12 @@ class Scene:
             framebuffer.clear(*self.style.panel, 1.0)
         ctx.scissor = None
 
-        # 3. the field panel
+        # 3. the field panel, with the data points' layer on top
         ctx.disable(moderngl.BLEND)
-        framebuffer.viewport = lay.field.gl_viewport(size[1])
-        self.composite.draw(self.field.texture, boundary_px=max(1.5, 2.5 * lay.unit))
+        panel = lay.field.gl_viewport(size[1])
+        framebuffer.viewport = panel
+        self.composite.draw(self.field, self._points_layer.color_attachments[0], panel,
+                            boundary_px=max(1.5, 2.5 * lay.unit))
         framebuffer.viewport = (0, 0, *size)
 
         # 4. everything blended on top
@@ -160,7 +163,6 @@ class Scene:
         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         self.edges.draw(size)
         self.neurons.draw(size)
-        self.points.draw(size)
         self.text.draw(size)
         ctx.disable(moderngl.BLEND)
 
@@ -178,15 +180,37 @@ class Scene:
             self.geometry = network_geometry(self._arch, lay.network, lay.unit)
             self.edges.write(0, self.geometry.edge_ends)
             self.edges.set_style(self.style, lay.unit)
-        self._write_points()
+        self._draw_points_layer(lay.field.gl_viewport(size[1]))
         self._dirty_layout = False
         self._field_dirty = True
         self._dirty_style = True
 
-    def _write_points(self) -> None:
+    def _draw_points_layer(self, panel: tuple[int, int, int, int]) -> None:
+        """Draw the data points once into a panel-sized layer (premultiplied alpha) that the field
+        composite lays on top: the points only change with the data or the layout, never per frame."""
+        x0, _, w, h = panel
+        layer = self._points_layer
+        if layer is None or layer.size != (w, h):
+            new = self.ctx.framebuffer(color_attachments=[self.ctx.texture((w, h), 4)])
+            new.use()  # never leave a deleted framebuffer bound
+            if layer is not None:
+                layer.color_attachments[0].release()
+                layer.release()
+            self._points_layer = layer = new
+        self.points.set_discs(self._point_discs(offset=(x0, round(self.layout.field.y))))
+        layer.use()
+        layer.viewport = (0, 0, w, h)
+        layer.clear(0.0, 0.0, 0.0, 0.0)
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA,
+                               moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA)
+        self.points.draw((w, h))
+        self.ctx.disable(moderngl.BLEND)
+
+    def _point_discs(self, offset: tuple[float, float]) -> np.ndarray:
+        """Test points (translucent) under training points (opaque, outlined), in panel pixels."""
         if self._data is None:
-            self.points.set_discs(np.zeros((0, 11), np.float32))
-            return
+            return np.zeros((0, 11), np.float32)
         X, y, X_test, y_test = self._data
         lay = self.layout
         r = max(2.5, 9.0 * lay.unit)
@@ -195,20 +219,15 @@ class Scene:
         for pts, labels, fill_alpha, outline in ((X_test, y_test, 0.45, 0.0), (X, y, 1.0, max(1.0, 1.6 * lay.unit))):
             if pts is None or len(pts) == 0:
                 continue
-            finite = np.isfinite(pts).all(axis=1)
-            pts, labels = pts[finite], np.asarray(labels)[finite]
-            pix = data_to_pixels(pts, self.bounds, lay.field)
-            inside = lay.field.x - r < pix[:, 0]
-            inside &= (pix[:, 0] < lay.field.x + lay.field.w + r)
             block = np.zeros((len(pts), 11), np.float32)
-            block[:, 0:2] = pix
+            block[:, 0:2] = data_to_pixels(pts, self.bounds, lay.field) - np.asarray(offset)
             block[:, 2] = r
             block[:, 3:6] = colors[(np.asarray(labels) > 0).astype(int)]
             block[:, 6] = fill_alpha
             block[:, 7:10] = (1.0, 1.0, 1.0)
             block[:, 10] = outline
             blocks.append(block)
-        self.points.set_discs(np.concatenate(blocks) if blocks else np.zeros((0, 11), np.float32))
+        return np.concatenate(blocks) if blocks else np.zeros((0, 11), np.float32)
 
     def _restyle(self) -> None:
         """Per-snapshot arrays: edge widths and learning marks, neuron colours, the title text."""
