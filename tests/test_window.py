@@ -437,3 +437,11 @@ def test_render_frame_and_a_window_share_a_thread(display) -> None:
                          env={**os.environ, "DISPLAY": display})
     assert run.returncode == 0, run.stderr
     assert "headless_same True" in run.stdout and "window_same True True" in run.stdout, run.stdout
+
+
+def test_watch_with_opengl_too_old_says_what_is_needed_and_that_render_works(display) -> None:
+    env = {**os.environ, "DISPLAY": display, "MESA_GL_VERSION_OVERRIDE": "3.0"}
+    run = _nnviz("watch", "--duration", "1", env=env)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "OpenGL 3.3 core" in run.stderr and "nnviz-gl render" in run.stderr, run.stderr
