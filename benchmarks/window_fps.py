@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from nnviz_gl.sinks.window import WINDOW_FIELD_SCALE
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -134,7 +136,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds measured per mode (default 5)")
     parser.add_argument("--repeat", type=int, default=1, help="repeat each mode and report the median")
     parser.add_argument("--speed", type=float, default=30.0, help="training epochs per second (default 30)")
-    parser.add_argument("--field-scale", type=float, default=0.5, help="the window's field scale (default 0.5)")
+    parser.add_argument("--field-scale", type=float, default=WINDOW_FIELD_SCALE,
+                        help=f"the window's field scale (default {WINDOW_FIELD_SCALE})")
     parser.add_argument("--split", action="store_true", help="also time each pass (ctx.finish between)")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))

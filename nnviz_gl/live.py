@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .sinks.window import Viewer, ViewerStats
+from .sinks.window import WINDOW_FIELD_SCALE, Viewer, ViewerStats
 from .snapshot import Snapshot
 from .training.bus import TrainingThread
 from .training.trainer import SklearnTrainer, TrainingConfig
@@ -55,7 +55,7 @@ def watch(
     size: tuple[int, int] = (1280, 720),
     duration: float | None = None,
     speed: float | None = 30.0,
-    field_scale: float = 0.5,
+    field_scale: float = WINDOW_FIELD_SCALE,
     vsync: bool = True,
     output_dir: str = ".",
     print_summary: bool = True,

@@ -25,7 +25,7 @@ from .render.context import release_current_egl
 from .render.layout import Rect
 from .render.shaders import load_program
 from .render.text import INSTANCE_FLOATS, TextItem
-from .sinks.window import Viewer
+from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .snapshot import Snapshot
 from .trajectory import TrajectoryError, TrajectoryReader
 
@@ -166,7 +166,7 @@ class Replay:
         *,
         size: tuple[int, int] = (1280, 720),
         speed: float = 30.0,
-        field_scale: float | None = 0.5,
+        field_scale: float | None = WINDOW_FIELD_SCALE,
         vsync: bool = True,
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
@@ -425,7 +425,7 @@ def replay(
     size: tuple[int, int] = (1280, 720),
     duration: float | None = None,
     speed: float = 30.0,
-    field_scale: float = 0.5,
+    field_scale: float = WINDOW_FIELD_SCALE,
     vsync: bool = True,
     output_dir: str | os.PathLike[str] = ".",
     print_summary: bool = True,

@@ -133,7 +133,11 @@ class Snapshot:
         return h[:, 0] if h.shape[1] == 1 else h
 
     def interpolate(self, other: "Snapshot", t: float) -> "Snapshot":
-        """Weights blended linearly from ``self`` (t=0) to ``other`` (t=1), for smooth motion between epochs."""
+        """Weights blended linearly from ``self`` (t=0) to ``other`` (t=1), for smooth motion between epochs.
+
+        Epoch and metrics are the nearer snapshot's: a blend of weights has no loss of its own, and
+        numbers that hold still between epochs read better than ones that crawl.
+        """
         if other.architecture != self.architecture:
             raise ValueError("cannot interpolate between different architectures")
         t = float(t)
@@ -143,18 +147,12 @@ class Snapshot:
             biases=[a + (b - a) * t for a, b in zip(self.biases, other.biases)],
             activation=self.activation,
             epoch=pick.epoch,
-            loss=_lerp(self.loss, other.loss, t),
-            test_loss=_lerp(self.test_loss, other.test_loss, t),
+            loss=pick.loss,
+            test_loss=pick.test_loss,
             accuracy=pick.accuracy,
             test_accuracy=pick.test_accuracy,
             output_activation=self.output_activation,
         )
-
-
-def _lerp(a: float | None, b: float | None, t: float) -> float | None:
-    if a is None or b is None:
-        return b if t >= 0.5 else a
-    return a + (b - a) * t
 
 
 def _apply(name: str, h: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import cli
+from ..sinks.window import WINDOW_FIELD_SCALE
 
 
 def add_parser(sub) -> None:
@@ -24,8 +25,8 @@ def add_parser(sub) -> None:
                         help="playback speed in snapshots per second (default 30; +/- change it live)")
     replay.add_argument("--duration", type=cli.positive_float, default=None, metavar="SECONDS",
                         help="close the window by itself after this many seconds")
-    replay.add_argument("--field-scale", type=cli.positive_float, default=0.5,
-                        help="field evaluations per window pixel along each axis (default 0.5)")
+    replay.add_argument("--field-scale", type=cli.positive_float, default=WINDOW_FIELD_SCALE,
+                        help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
     replay.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     replay.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     replay.set_defaults(run=run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import cli
+from ..sinks.window import WINDOW_FIELD_SCALE
 
 
 def speed(text: str) -> float | None:
@@ -31,8 +32,8 @@ def add_parser(sub) -> None:
                      help="close the window by itself after this many seconds")
     win.add_argument("--speed", type=speed, default=30.0, metavar="EPS",
                      help="training speed in epochs per second, or 'max' (default 30; +/- change it live)")
-    win.add_argument("--field-scale", type=cli.positive_float, default=0.5,
-                     help="field evaluations per window pixel along each axis (default 0.5)")
+    win.add_argument("--field-scale", type=cli.positive_float, default=WINDOW_FIELD_SCALE,
+                     help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
     win.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     win.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     cli.add_training_options(watch)

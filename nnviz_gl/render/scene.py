@@ -70,6 +70,7 @@ class Scene:
         self._dirty_layout = True
         self._dirty_style = True
         self._overlay: list[TextItem] = []
+        self._text_items: list[TextItem] | None = None
         self._field_dirty = True  # the field texture persists: re-evaluate only when it would change
         self._highlight_edge: int | None = None
 
@@ -183,6 +184,7 @@ class Scene:
         self._draw_points_layer(lay.field.gl_viewport(size[1]))
         self._dirty_layout = False
         self._field_dirty = True
+        self._text_items = None
         self._dirty_style = True
 
     def _draw_points_layer(self, panel: tuple[int, int, int, int]) -> None:
@@ -239,7 +241,10 @@ class Scene:
             styles[self._highlight_edge, 1] = np.sign(styles[self._highlight_edge, 1]) or 1.0
         self.edges.write(1, styles)
         self.neurons.set_discs(self._neuron_discs(snap, geo))
-        self.text.set_text(self._title_items(snap, lay) + self._overlay)
+        items = self._title_items(snap, lay) + self._overlay
+        if items != self._text_items:  # between epochs (a glide) the text holds still: no re-layout
+            self.text.set_text(items)
+            self._text_items = items
         self._dirty_style = False
 
     def _neuron_discs(self, snap: Snapshot, geo) -> np.ndarray:

@@ -35,6 +35,9 @@ SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 30, 60, 120, 250, None)
 MAX_GLIDE_S = 1.0   # the longest a move between two snapshots is spread over (1 epoch/s still moves all the time)
 MESSAGE_S = 3.0     # how long a notice ("saved ...") stays on screen
 HUD_REFRESH_S = 0.5  # how often the frames-per-second figure is rewritten
+# The window's field texture per window pixel: the field is the largest cost of a live frame and its
+# logit is smooth, so ~1/3 of the pixels per axis looks the same and leaves room for 60 fps on llvmpipe.
+WINDOW_FIELD_SCALE = 0.35
 RECORD_FPS = 30.0
 
 HELP_LINES = (
@@ -121,7 +124,7 @@ class Viewer:
     ``controls`` is what the training keys drive: an object with ``paused``, ``pause()``, ``resume()``,
     ``step_once()``, ``speed``, ``reinitialize()``, ``new_data()`` and ``add_point(x, y, label)`` —
     a :class:`~nnviz_gl.training.bus.TrainingThread` has them. Without it those keys say so on screen.
-    ``field_scale`` is the field texture's resolution per window pixel (0.5: a quarter of the shader
+    ``field_scale`` is the field texture's resolution per window pixel (0.35: an eighth of the shader
     work, bilinearly smoothed). ``vsync=False`` draws as fast as it can (benchmarks).
     """
 
@@ -131,7 +134,7 @@ class Viewer:
         *,
         title: str = "nnviz-gl",
         controls: Any = None,
-        field_scale: float = 0.5,
+        field_scale: float = WINDOW_FIELD_SCALE,
         vsync: bool = True,
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
