@@ -43,7 +43,7 @@ def display():
         pytest.skip("no $DISPLAY and no Xvfb binary to make one (Debian: apt-get install xvfb)")
     number = next(n for n in range(120, 400) if not Path(f"/tmp/.X11-unix/X{n}").exists()
                   and not Path(f"/tmp/.X{n}-lock").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 15
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
