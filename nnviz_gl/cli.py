@@ -12,6 +12,7 @@ from .render.frame import SizeError
 from .sinks.ffmpeg import EncoderError, OutputPathError
 from .snapshot import ACTIVATIONS
 from .training.datasets import DATASETS
+from .training.trainer import TrainingConfig
 
 COMMANDS: list = []  # filled below: each module has add_parser(sub) and sets args.run
 
@@ -93,9 +94,10 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("training (defaults: the seed notebook's run)")
     g.add_argument("--dataset", choices=DATASETS, default="classification",
                    help="2-D toy dataset; 'classification' is the seed's noisy make_classification (default)")
-    g.add_argument("--samples", type=positive_int, default=100, help="number of points (default 100)")
+    g.add_argument("--samples", type=positive_int, default=TrainingConfig.n_samples,
+                   help=f"number of points (default {TrainingConfig.n_samples}, the seed's)")
     g.add_argument("--noise", type=nonnegative_float, default=None,
-                   help="dataset noise (default: the dataset's own, e.g. 2.0 uniform for classification)")
+                   help="dataset noise (default: the dataset's own, e.g. 3.0 uniform for classification)")
     g.add_argument("--test-size", type=float, default=0.4, help="share of points held out for testing (default 0.4)")
     g.add_argument("--hidden", type=layers, default=(5, 10, 5), metavar="N,N,...",
                    help="hidden layer sizes (default 5,10,5)")
@@ -121,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 def make_trainer(args):
     """The trainer the training options describe."""
-    from .training.trainer import SklearnTrainer, TrainingConfig
+    from .training.trainer import SklearnTrainer
 
     config = TrainingConfig(
         dataset=args.dataset, n_samples=args.samples, noise=args.noise, test_size=args.test_size,
