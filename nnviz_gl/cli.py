@@ -1,111 +1,19 @@
-"""``nnviz-gl``: the parser, options shared by subcommands, and one-line errors. Commands live in ``commands/``."""
+"""``nnviz-gl``: the parser and one-line errors. Each subcommand lives in ``commands/``, their shared options in ``commands/options.py``."""
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 
+from .commands import info, render, replay, watch
+from .commands.options import EXAMPLES, CliError
 from .render.context import GLUnavailableError
 from .render.frame import SizeError
 from .sinks.ffmpeg import EncoderError, OutputPathError
-from .snapshot import ACTIVATIONS
-from .training.datasets import DATASETS
-from .training.trainer import TrainingConfig
 
-COMMANDS: list = []  # filled below: each module has add_parser(sub) and sets args.run
-
-QUALITIES = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
-
-EXAMPLES = """\
-examples:
-  nnviz-gl render -o training.mp4                  the seed's run: 300 epochs, 1080p, 10 s at 30 fps
-  nnviz-gl render -q k -o training-4k.mp4          the same at 3840x2160
-  nnviz-gl render --dataset moons --hidden 8,8 --activation tanh --epochs 500 -o moons.mp4
-  nnviz-gl render -q l --epochs 60 --frames-per-epoch 4 -o slow.mp4   smooth slow motion
-  nnviz-gl render --record run.nnviz -o run.mp4    train, render, and keep every epoch in run.nnviz
-  nnviz-gl render --from run.nnviz -q k -o run4k.mp4   the recorded run again at 4K, without training
-  nnviz-gl watch --dataset spiral --hidden 8,8 --activation tanh   watch it learn in a window
-  nnviz-gl info                                    what this machine's OpenGL and ffmpeg can do
-"""
-
-
-class CliError(Exception):
-    """A user-facing error: printed as one line, exit status 1 (2 for bad options)."""
-
-
-# -- option parsing ---------------------------------------------------------------------------
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
-    return value
-
-
-def nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return value
-
-
-def resolution(text: str) -> tuple[int, int]:
-    parts = text.replace("x", ",").split(",")
-    try:
-        w, h = (int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTH,HEIGHT in pixels such as 1920,1080; got {text!r}") from None
-    if w <= 0 or h <= 0:
-        raise argparse.ArgumentTypeError(f"width and height must be positive, got {w},{h}")
-    return w, h
-
-
-def layers(text: str) -> tuple[int, ...]:
-    parts = text.split(",")
-    try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected hidden layer sizes separated by commas such as 5,10,5; got {text!r}"
-        ) from None
-    if any(s <= 0 for s in sizes):
-        raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
-    return sizes
-
-
-def add_training_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("training (defaults: the seed notebook's run)")
-    g.add_argument("--dataset", choices=DATASETS, default="classification",
-                   help="2-D toy dataset; 'classification' is the seed's noisy make_classification (default)")
-    g.add_argument("--samples", type=positive_int, default=TrainingConfig.n_samples,
-                   help=f"number of points (default {TrainingConfig.n_samples}, the seed's)")
-    g.add_argument("--noise", type=nonnegative_float, default=None,
-                   help="dataset noise (default: the dataset's own, e.g. 3.0 uniform for classification)")
-    g.add_argument("--test-size", type=float, default=0.4, help="share of points held out for testing (default 0.4)")
-    g.add_argument("--hidden", type=layers, default=(5, 10, 5), metavar="N,N,...",
-                   help="hidden layer sizes (default 5,10,5)")
-    g.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default relu)")
-    g.add_argument("--alpha", type=nonnegative_float, default=1.0, help="L2 penalty (default 1.0)")
-    g.add_argument("--learning-rate", type=positive_float, default=0.001, help="Adam step size (default 0.001)")
-    g.add_argument("--epochs", type=positive_int, default=300, help="epochs to train (default 300)")
-    g.add_argument("--seed", type=int, default=0, help="random seed: same seed, same frames (default 0)")
+# Each module has add_parser(sub), which sets args.run.
+COMMANDS = (render, watch, replay, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,18 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.add_parser(sub)
     return parser
-def make_trainer(args):
-    """The trainer the training options describe."""
-    from .training.trainer import SklearnTrainer
-
-    config = TrainingConfig(
-        dataset=args.dataset, n_samples=args.samples, noise=args.noise, test_size=args.test_size,
-        hidden=args.hidden, activation=args.activation, alpha=args.alpha, learning_rate=args.learning_rate,
-        epochs=args.epochs, seed=args.seed,
-    )
-    return SklearnTrainer(config)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -153,15 +49,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nnviz-gl: error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 1
-
-
-def _register() -> None:
-    from .commands import info, render, replay, watch
-
-    COMMANDS.extend([render, watch, replay, info])
-
-
-_register()
 
 
 if __name__ == "__main__":

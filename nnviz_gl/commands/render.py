@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator
 
-from .. import cli
+from . import options as cli
 from ..sinks.ffmpeg import CODECS, EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 

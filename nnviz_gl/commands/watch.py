@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import cli
+from . import options as cli
 from ..sinks.window import WINDOW_FIELD_SCALE
 
 
