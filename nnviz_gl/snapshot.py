@@ -135,13 +135,14 @@ class Snapshot:
     def interpolate(self, other: "Snapshot", t: float) -> "Snapshot":
         """Weights blended linearly from ``self`` (t=0) to ``other`` (t=1), for smooth motion between epochs.
 
-        Epoch and metrics are the nearer snapshot's: a blend of weights has no loss of its own, and
-        numbers that hold still between epochs read better than ones that crawl.
+        Epoch and metrics are ``other``'s as soon as ``t > 0``: a blend of weights has no loss of its
+        own, it is the motion towards ``other``. (Taking the nearer one would freeze the label of a
+        live window whose glides are restarted, from the blend on screen, before reaching halfway.)
         """
         if other.architecture != self.architecture:
             raise ValueError("cannot interpolate between different architectures")
         t = float(t)
-        pick = other if t >= 0.5 else self
+        pick = other if t > 0 else self
         return Snapshot(
             weights=[a + (b - a) * t for a, b in zip(self.weights, other.weights)],
             biases=[a + (b - a) * t for a, b in zip(self.biases, other.biases)],
