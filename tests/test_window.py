@@ -173,6 +173,7 @@ def test_a_new_snapshot_glides_instead_of_jumping(live) -> None:
         end = type(start)([w + 1.0 for w in start.weights], start.biases, activation=start.activation,
                           epoch=start.epoch + 1)
         clock.now += 0.2  # the next snapshot arrives 0.2 s after the last one: that is the glide
+        viewer.frame()    # a frame drawn just before it arrives
         viewer.publish(end)
         viewer.frame()
         assert viewer.shown.weights[0] == pytest.approx(start.weights[0])  # t = 0: still where it was
@@ -182,6 +183,31 @@ def test_a_new_snapshot_glides_instead_of_jumping(live) -> None:
         clock.now += 0.1
         viewer.frame()
         assert viewer.shown is end
+    finally:
+        viewer.clock = time.perf_counter
+        viewer.publish(thread.trainer.current_snapshot())
+        settle(viewer)
+
+
+def test_snapshots_faster_than_frames_show_the_newest_every_frame(live) -> None:
+    """Training outpacing the display must not freeze the picture: each frame shows the newest."""
+    viewer, thread, _ = live
+    settle(viewer)
+    clock = viewer.clock = FakeClock()
+    try:
+        snap = viewer.shown
+        viewer.publish(snap)
+        viewer.frame()
+        for _ in range(5):
+            clock.now += 1 / 30  # a frame every 33 ms, three snapshots between frames
+            for _ in range(3):
+                snap = type(snap)([w + 0.1 for w in snap.weights], snap.biases, activation=snap.activation,
+                                  epoch=snap.epoch + 1)
+                viewer.publish(snap)
+                clock.now += 0.001
+            viewer.frame()
+            assert viewer.shown.epoch == snap.epoch
+            assert viewer.shown.weights[0] == pytest.approx(snap.weights[0])
     finally:
         viewer.clock = time.perf_counter
         viewer.publish(thread.trainer.current_snapshot())

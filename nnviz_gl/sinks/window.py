@@ -181,6 +181,7 @@ class Viewer:
         self._t0 = 0.0
         self._span = 0.0
         self._last_arrival: float | None = None
+        self._last_drawn: float | None = None  # the clock at the last frame drawn
         self._settled = False
         self.shown: Snapshot | None = None
 
@@ -348,11 +349,14 @@ class Viewer:
             self._before = self._to
             self._span = min(max(interval, 0.0), MAX_GLIDE_S)
         self._to = snapshot
-        self._t0 = now
+        # The glide starts at the previous frame, not now: when snapshots arrive faster than frames
+        # the picture must still move (to the newest) every frame instead of restarting at t = 0.
+        self._t0 = now if self._last_drawn is None else min(self._last_drawn, now)
         self._settled = False
 
     def _advance(self, now: float) -> None:
         """Upload the interpolated snapshot for ``now``; nothing at all once the glide has settled."""
+        self._last_drawn = now
         if self._settled:
             return
         t = 1.0 if self._span <= 0 else (now - self._t0) / self._span
