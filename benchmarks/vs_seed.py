@@ -120,20 +120,14 @@ def run_child(command: list[str], output: Path, log_dir: Path) -> ChildRun:
 
 
 def video_frames_and_size(path: Path) -> tuple[int, tuple[int, int]]:
-    """Count the video packets (no decoding) and read the stream size with imageio-ffmpeg's ffmpeg."""
-    import imageio_ffmpeg
+    """Frames that really decode and the stream size, read with nnviz_gl's own probe (as the tests do)."""
+    from nnviz_gl.sinks.probe import ProbeError, probe
 
-    result = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-i", str(path), "-map", "0:v", "-c", "copy", "-f", "null", "-"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    frames = re.findall(r"frame=\s*(\d+)", result.stderr)
-    size = re.search(r"Video: .*?(\d{2,5})x(\d{2,5})", result.stderr)
-    if result.returncode != 0 or not frames or not size:
-        raise BenchmarkError(f"ffmpeg could not read {path}:\n{result.stderr[-STDERR_TAIL:]}")
-    return int(frames[-1]), (int(size.group(1)), int(size.group(2)))
+    try:
+        info = probe(path)
+    except (ProbeError, FileNotFoundError) as exc:
+        raise BenchmarkError(f"ffmpeg could not read {path}:\n{exc}") from None
+    return info.frames, (info.width, info.height)
 
 
 def run_side(
