@@ -65,7 +65,9 @@ class VideoRecorder:
         X, y = check_points(X, y, name="X")
         if X_test is not None and y_test is not None:
             X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
-        self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset)
+        # Frames go to ffmpeg as yuv420p made on the GPU: the encoder's own format, 1.5 bytes a pixel.
+        self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
+                                  input_format="yuv420p", bottom_up=False)
         try:
             self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)
         except BaseException:
@@ -170,7 +172,7 @@ class VideoRecorder:
             shown = previous.interpolate(snapshot, t) if can_blend and steps > 1 and t < 1 else snapshot
             self.renderer.draw(shown, previous)
             buffer = self.writer.acquire_buffer()
-            self.renderer.read_into(buffer)
+            self.renderer.read_yuv420_into(buffer)
             self.writer.write(buffer)
             if self.on_frame is not None:
                 self.on_frame(self.writer.frames_written)

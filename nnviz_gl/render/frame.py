@@ -67,8 +67,14 @@ class FrameRenderer:
         return self.target.read_rgb()
 
     def read_into(self, buffer) -> None:
+        """RGBA bytes, bottom row first (GL order)."""
         self._make_current()
         self.target.read_into(buffer)
+
+    def read_yuv420_into(self, buffer) -> None:
+        """yuv420p bytes (BT.709, limited range), top row first: what a video encoder takes as is."""
+        self._make_current()
+        self.target.read_yuv420_into(buffer)
 
     def resize(self, size: tuple[int, int]) -> None:
         size = check_size(size, self.info.max_framebuffer)
@@ -80,6 +86,11 @@ class FrameRenderer:
             self.size = size
 
     def release(self) -> None:
+        if not self._own_ctx:
+            # moderngl re-binds the framebuffer it last bound when it makes the next one: in a shared
+            # context that must not be one deleted here (GL_INVALID_OPERATION in the caller's next step).
+            self._make_current()
+            self.ctx.detect_framebuffer(0).use()
         self.target.release()
         if self._own_ctx:
             self.ctx.release()

@@ -5,14 +5,21 @@ from __future__ import annotations
 import moderngl
 import numpy as np
 
+from .yuv import Yuv420Pass
+
 
 class OffscreenTarget:
-    """RGBA8 colour renderbuffer. RGBA readback is the fast path (RGB was 3-10x slower on llvmpipe)."""
+    """An RGBA8 colour texture, read back as RGBA (RGB was 3-10x slower on llvmpipe) or, for video,
+    converted to yuv420p on the GPU first (the converter samples the texture, hence not a renderbuffer)."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
-        self.framebuffer = ctx.framebuffer(color_attachments=[ctx.renderbuffer(self.size, 4)])
+        self.texture = ctx.texture(self.size, 4)
+        self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.texture.repeat_x = self.texture.repeat_y = False
+        self.framebuffer = ctx.framebuffer(color_attachments=[self.texture])
+        self._yuv: Yuv420Pass | None = None
 
     @property
     def frame_bytes(self) -> int:
@@ -22,6 +29,13 @@ class OffscreenTarget:
         """Raw RGBA, bottom row first (GL order); the video sink flips it for free in ffmpeg."""
         self.framebuffer.read_into(buffer, components=4, alignment=1)
 
+    def read_yuv420_into(self, buffer: bytearray | memoryview) -> None:
+        """The frame as yuv420p bytes in file order (top row first); made on the GPU."""
+        if self._yuv is None:
+            self._yuv = Yuv420Pass(self.ctx, self.size)
+        self._yuv.convert_into(self.texture, buffer)
+        self.framebuffer.use()  # the frame's own framebuffer stays the bound one, as after read_into
+
     def read_rgb(self) -> np.ndarray:
         """(height, width, 3) uint8, row 0 at the top of the picture."""
         raw = self.framebuffer.read(components=4, alignment=1)
@@ -29,6 +43,7 @@ class OffscreenTarget:
         return np.ascontiguousarray(rgba[::-1, :, :3])
 
     def release(self) -> None:
-        for attachment in self.framebuffer.color_attachments:
-            attachment.release()
+        if self._yuv is not None:
+            self._yuv.release()
+        self.texture.release()
         self.framebuffer.release()

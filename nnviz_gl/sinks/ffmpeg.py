@@ -61,7 +61,9 @@ VALID_PRESETS = {
     "libsvtav1": SVTAV1_PRESETS,
 }
 
-INPUT_FORMATS = {"rgba": 4, "bgra": 4, "rgb24": 3}
+# Bytes per pixel of the raw frames we accept. yuv420p is what the renderer makes on the GPU for video
+# (planar, top row first, BT.709 limited range): ffmpeg passes it to the encoder as is.
+INPUT_FORMATS = {"rgba": 4, "bgra": 4, "rgb24": 3, "yuv420p": 1.5}
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
 
 PIPE_SIZE = 1 << 20
@@ -284,7 +286,8 @@ class VideoWriter:
 
     ``frame`` rows run bottom-up by default (``bottom_up=True``, what ``fbo.read()`` gives) and
     ffmpeg flips them (``vflip``), so callers never flip in numpy. Pass ``bottom_up=False`` for
-    top-down images.
+    top-down images. ``input_format="yuv420p"`` takes planar BT.709 frames, top row first (what
+    ``FrameRenderer.read_yuv420_into`` makes): ffmpeg then converts nothing.
 
     For zero-copy writes fill a buffer from :meth:`acquire_buffer` (``fbo.read_into(buf)``) and pass
     it to :meth:`write`; any other frame is copied into such a buffer first.
@@ -327,7 +330,9 @@ class VideoWriter:
         if input_format not in INPUT_FORMATS:
             raise ValueError(f"input_format {input_format!r} unknown; valid: {', '.join(INPUT_FORMATS)}")
         self.input_format = input_format
-        self.frame_bytes = self.width * self.height * INPUT_FORMATS[input_format]
+        if input_format == "yuv420p" and bottom_up:
+            raise ValueError("yuv420p frames are planar and run top-down; pass bottom_up=False")
+        self.frame_bytes = int(self.width * self.height * INPUT_FORMATS[input_format])
         if queue_frames < 1:
             raise ValueError(f"queue_frames must be at least 1, got {queue_frames}")
         gop = keyframe_interval if keyframe_interval is not None else max(1, round(self.fps))
@@ -528,9 +533,11 @@ class VideoWriter:
 def _command(w: int, h: int, fps: float, input_format: str, bottom_up: bool, out_args: list[str],
              container: str, out: Path) -> list[str]:
     rate = Fraction(fps).limit_denominator(1001)
-    # Convert RGB -> YUV with BT.709 and say so in the stream, so players do not shift colours.
-    filters = (["vflip"] if bottom_up else []) + [
-        "scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p",
+    # Convert RGB -> YUV with BT.709 (yuv420p input already is) and say so in the stream, so players
+    # do not shift colours.
+    convert = [] if input_format == "yuv420p" else [
+        "scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p"]
+    filters = (["vflip"] if bottom_up else []) + convert + [
         "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"]
     return [
         ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "info", "-y",
@@ -569,7 +576,7 @@ def _as_bytes(frame: object, nbytes: int, size: tuple[int, int], fmt: str) -> me
     if view.nbytes != nbytes:
         w, h = size
         raise ValueError(f"frame has {view.nbytes} bytes; a {w}x{h} {fmt} frame needs exactly "
-                         f"{nbytes} ({w}*{h}*{INPUT_FORMATS[fmt]})")
+                         f"{nbytes} ({w}*{h}*{INPUT_FORMATS[fmt]:g})")
     return view
 
 

@@ -1,0 +1,109 @@
+"""The GPU's RGB -> yuv420p step for video: the planes are BT.709 limited range of the drawn frame,
+in file order, at every packing of bytes per texel; and a video made from them decodes to the frame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnviz_gl as nv
+from nnviz_gl.render.frame import FrameRenderer
+from nnviz_gl.render.yuv import Yuv420Pass, yuv420_frame_bytes
+from nnviz_gl.sinks.probe import read_frames
+
+LUMA = np.array([0.2126, 0.7152, 0.0722])
+
+
+def snapshot(seed: int = 0) -> nv.Snapshot:
+    rng = np.random.default_rng(seed)
+    return nv.Snapshot(weights=[rng.normal(size=(2, 6)), rng.normal(size=(6, 1))],
+                       biases=[rng.normal(size=6), rng.normal(size=1)], activation="tanh", epoch=4, loss=0.3)
+
+
+@pytest.fixture(scope="module")
+def points():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 2))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def reference_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BT.709 limited range in numpy; chroma from the mean colour of each 2x2 block."""
+    rgb = rgb.astype(np.float64) / 255.0
+    h, w, _ = rgb.shape
+    y = 16 + 219 * (rgb @ LUMA)
+    block = rgb.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+    block_luma = block @ LUMA
+    cb = 128 + 224 * (block[..., 2] - block_luma) / 1.8556
+    cr = 128 + 224 * (block[..., 0] - block_luma) / 1.5748
+    return y, cb, cr
+
+
+# Widths that exercise 4, 2 and 1 bytes per texel for the luma and chroma targets.
+@pytest.mark.parametrize("size", [(320, 180), (260, 144), (322, 182)])
+def test_planes_are_bt709_of_the_drawn_frame_in_file_order(ctx, points, size):
+    w, h = size
+    renderer = FrameRenderer(size, ctx=ctx)
+    try:
+        renderer.set_data(*points)
+        renderer.draw(snapshot())
+        rgb = renderer.read_rgb()
+        buffer = bytearray(yuv420_frame_bytes(size) + 16)
+        buffer[-16:] = b"\xab" * 16
+        renderer.read_yuv420_into(buffer)
+    finally:
+        renderer.release()
+    assert buffer[-16:] == b"\xab" * 16, "wrote past the frame"
+    raw = np.frombuffer(buffer, np.uint8)
+    got_y = raw[: w * h].reshape(h, w)
+    got_cb = raw[w * h: w * h * 5 // 4].reshape(h // 2, w // 2)
+    got_cr = raw[w * h * 5 // 4: w * h * 3 // 2].reshape(h // 2, w // 2)
+    want_y, want_cb, want_cr = reference_planes(rgb)
+    assert np.abs(got_y - want_y).max() <= 0.51          # exact up to rounding
+    assert np.abs(got_cb - want_cb).max() <= 1.0         # the GPU's 8-bit bilinear weights
+    assert np.abs(got_cr - want_cr).max() <= 1.0
+    assert got_y.std() > 5 and got_cb.std() > 1, "a drawn frame, not a flat one"
+
+
+def test_conversion_refuses_odd_sizes_and_a_frame_of_another_size(ctx):
+    with pytest.raises(ValueError, match="even"):
+        Yuv420Pass(ctx, (321, 180))
+    conversion = Yuv420Pass(ctx, (64, 64))
+    other = ctx.texture((32, 32), 4)
+    try:
+        with pytest.raises(ValueError, match="32x32"):
+            conversion.convert_into(other, bytearray(yuv420_frame_bytes((64, 64))))
+    finally:
+        other.release()
+        conversion.release()
+
+
+def test_a_video_decodes_to_the_frame_that_was_drawn(tmp_path, points):
+    """End to end through x264 (lossless) and the decoder: the tagged BT.709 colours come back."""
+    size = (320, 180)
+    out = tmp_path / "lossless.mp4"
+    with nv.VideoRecorder(out, *points, size=size, codec="libx264", crf=0, preset="ultrafast") as rec:
+        rec.publish(snapshot())
+    decoded = read_frames(out)[0].astype(int)
+    drawn = nv.render_frame(snapshot(), *points, size=size).astype(int)
+    error = np.abs(decoded - drawn)
+    # Flat areas come back within rounding; only chroma subsampling at sharp colour edges differs more.
+    assert np.median(error) <= 1
+    assert error.mean() < 3
+    assert np.abs(decoded[2, 2] - drawn[2, 2]).max() <= 2, "the background colour"
+
+
+def test_renderers_made_one_after_another_in_a_shared_context(ctx, points):
+    """Releasing a renderer in a context it shares must not leave a deleted framebuffer bound: the
+    next GL object moderngl makes would fail (the conftest fixture checks for the GL error)."""
+    for size in ((128, 72), (96, 64)):
+        renderer = FrameRenderer(size, ctx=ctx)
+        renderer.set_data(*points)
+        renderer.draw(snapshot())
+        renderer.read_yuv420_into(bytearray(yuv420_frame_bytes(size)))
+        renderer.release()
+        assert ctx.error == "GL_NO_ERROR"
+    leftover = ctx.framebuffer(color_attachments=[ctx.texture((8, 8), 4)])
+    assert ctx.error == "GL_NO_ERROR"
+    leftover.color_attachments[0].release()
+    leftover.release()
