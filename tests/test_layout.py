@@ -15,6 +15,7 @@ from nnviz_gl.render.layout import (
     edge_style,
     frame_layout,
     network_geometry,
+    uncovered_boxes,
 )
 
 SIZES = [(1920, 1080), (3840, 2160), (854, 480), (720, 1280), (1080, 1920), (800, 800), (321, 177),
@@ -171,3 +172,25 @@ def test_data_bounds_pad_and_skip_missing_or_non_finite():
     X_test = np.array([[-3.0, 0.0]])
     assert data_bounds(X, X_test) == (-3.5, 2.5, -1.5, 1.5)
     assert data_bounds(X, None, pad=0.0) == (0.0, 2.0, -1.0, 1.0)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (854, 480), (720, 1280), (640, 640), (3840, 2160)])
+def test_background_boxes_tile_exactly_what_the_panels_leave(size):
+    w, h = size
+    lay = frame_layout(size)
+    panels = [rect.gl_viewport(h) for rect in (lay.network, lay.field)]
+    panels = [(x - 6, y - 6, bw + 12, bh + 12) for x, y, bw, bh in panels]
+    covered = np.zeros((h, w), int)
+    for x, y, bw, bh in panels:
+        covered[max(0, y):y + bh, max(0, x):x + bw] = 1
+    painted = np.zeros((h, w), int)
+    for x, y, bw, bh in uncovered_boxes(size, panels):
+        assert bw > 0 and bh > 0
+        painted[y:y + bh, x:x + bw] += 1
+    np.testing.assert_array_equal(painted, 1 - covered)  # every background pixel once, no panel pixel
+
+
+def test_background_boxes_of_panels_outside_the_frame_are_clipped():
+    assert uncovered_boxes((100, 50), [(-10, -10, 200, 100)]) == []
+    assert uncovered_boxes((100, 50), []) == [(0, 0, 100, 50)]
+    assert sorted(uncovered_boxes((100, 50), [(0, 0, 60, 50)])) == [(60, 0, 40, 50)]

@@ -62,6 +62,28 @@ def frame_layout(size: tuple[int, int]) -> FrameLayout:
     return FrameLayout((w, h), unit, title, network, field, title_px=40.0 * unit, label_px=24.0 * unit)
 
 
+GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left)
+
+
+def uncovered_boxes(size: tuple[int, int], covered: list[GLBox]) -> list[GLBox]:
+    """Boxes that tile the frame minus ``covered``: where the background shows between panels.
+
+    A frame is then one full clear in the panels' colour plus clears of these strips, instead of
+    clearing most pixels twice (a scissored clear cost llvmpipe more than a full one).
+    """
+    w, h = size
+    clipped = [(max(0, x), max(0, y), min(w, x + bw), min(h, y + bh)) for x, y, bw, bh in covered]
+    xs = sorted({0, w, *(v for c in clipped for v in (c[0], c[2]) if 0 < v < w)})
+    ys = sorted({0, h, *(v for c in clipped for v in (c[1], c[3]) if 0 < v < h)})
+    boxes = []
+    for y0, y1 in zip(ys[:-1], ys[1:]):
+        for x0, x1 in zip(xs[:-1], xs[1:]):
+            inside = any(c[0] <= x0 and x1 <= c[2] and c[1] <= y0 and y1 <= c[3] for c in clipped)
+            if not inside:
+                boxes.append((x0, y0, x1 - x0, y1 - y0))
+    return boxes
+
+
 @dataclass(frozen=True)
 class NetworkGeometry:
     """Neuron centres and edge end points for one architecture inside one panel."""

@@ -14,7 +14,8 @@ from ..points import DataError, check_points
 from ..snapshot import Architecture, Snapshot
 from .field import FieldCompositePass, FieldPass
 from .instanced import DiscPass, EdgePass
-from .layout import FrameLayout, data_bounds, data_to_pixels, edge_style, frame_layout, network_geometry
+from .layout import (FrameLayout, data_bounds, data_to_pixels, edge_style, frame_layout, network_geometry,
+                     uncovered_boxes)
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
 
@@ -62,6 +63,7 @@ class Scene:
         self._points_layer: moderngl.Framebuffer | None = None  # the data, drawn once per layout
         self.text = TextPass(ctx)
         self.layout: FrameLayout | None = None
+        self._background_boxes: list[tuple[int, int, int, int]] = []  # set with the layout
         self.snapshot: Snapshot | None = None
         self._previous: Snapshot | None = None
         self._arch: Architecture | None = None
@@ -139,16 +141,14 @@ class Scene:
             self.field.evaluate(self.bounds)
             self._field_dirty = False
 
-        # 2. backgrounds
+        # 2. backgrounds: the panels' colour everywhere, then the strips of background between them
         framebuffer.use()
         framebuffer.viewport = (0, 0, *size)
         ctx.scissor = None
-        framebuffer.clear(*self.style.background, 1.0)
-        for rect in (lay.network, lay.field):
-            x, y, w, h = rect.gl_viewport(size[1])
-            pad = int(round(6 * lay.unit))
-            ctx.scissor = (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
-            framebuffer.clear(*self.style.panel, 1.0)
+        framebuffer.clear(*self.style.panel, 1.0)
+        for box in self._background_boxes:
+            ctx.scissor = box
+            framebuffer.clear(*self.style.background, 1.0)
         ctx.scissor = None
 
         # 3. the field panel, with the data points' layer on top
@@ -181,6 +181,10 @@ class Scene:
             self.geometry = network_geometry(self._arch, lay.network, lay.unit)
             self.edges.write(0, self.geometry.edge_ends)
             self.edges.set_style(self.style, lay.unit)
+        pad = int(round(6 * lay.unit))
+        panels = [(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+                  for x, y, w, h in (rect.gl_viewport(size[1]) for rect in (lay.network, lay.field))]
+        self._background_boxes = uncovered_boxes(size, panels)
         self._draw_points_layer(lay.field.gl_viewport(size[1]))
         self._dirty_layout = False
         self._field_dirty = True
