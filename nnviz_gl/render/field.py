@@ -207,25 +207,31 @@ class FieldPass:
 
 
 class FieldCompositePass:
-    """Draws the field texture into its panel at output size: the boundary line, anti-aliased from the
-    stored distance, and the data points (a pre-drawn layer) on top; a hatch for a diverged model."""
+    """Draws the field texture into its panel at output size, with the boundary line anti-aliased from
+    the stored distance; a hatch for a diverged model (its own variant, compiled on first use)."""
 
     def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE) -> None:
         self.ctx = ctx
-        self.program = load_program(ctx, "fullscreen.vert", "field_composite.frag")
-        self.vao = ctx.vertex_array(self.program, [])
-        self.program["u_field"] = 0
-        self.program["u_points"] = 2
-        self.program["u_boundary_color"] = style.boundary
-        self.program["u_invalid_color"] = style.invalid
+        self.style = style
+        self._variants: dict[bool, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self._variant(True)
 
-    def draw(self, field: FieldPass, points: moderngl.Texture, panel_viewport: tuple[int, int, int, int],
-             boundary_px: float) -> None:
+    def _variant(self, valid: bool) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        if valid not in self._variants:
+            program = load_program(self.ctx, "fullscreen.vert", "field_composite.frag", {"VALID": valid})
+            if valid:
+                program["u_field"] = 0
+                program["u_boundary_color"] = self.style.boundary
+            else:
+                program["u_invalid_color"] = self.style.invalid
+            self._variants[valid] = (program, self.ctx.vertex_array(program, []))
+        return self._variants[valid]
+
+    def draw(self, field: FieldPass, panel_viewport: tuple[int, int, int, int], boundary_px: float) -> None:
         """Draw into the bound framebuffer's ``panel_viewport`` (x, y, w, h in GL pixels)."""
-        field.texture.use(0)
-        points.use(2)
-        self.program["u_valid"] = field.valid
-        self.program["u_panel_origin"] = panel_viewport[:2]
-        self.program["u_px_per_texel"] = panel_viewport[2] / field.texture.width
-        self.program["u_boundary_px"] = boundary_px
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        program, vao = self._variant(field.valid)
+        if field.valid:
+            field.texture.use(0)
+            program["u_px_per_texel"] = panel_viewport[2] / field.texture.width
+            program["u_boundary_px"] = boundary_px
+        vao.render(moderngl.TRIANGLES, vertices=3)

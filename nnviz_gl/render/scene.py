@@ -60,7 +60,6 @@ class Scene:
         self.edges = EdgePass(ctx)
         self.neurons = DiscPass(ctx)
         self.points = DiscPass(ctx, capacity=256)
-        self._points_layer: moderngl.Framebuffer | None = None  # the data, drawn once per layout
         self.text = TextPass(ctx)
         self.layout: FrameLayout | None = None
         self._background_boxes: list[tuple[int, int, int, int]] = []  # set with the layout
@@ -151,17 +150,20 @@ class Scene:
             framebuffer.clear(*self.style.background, 1.0)
         ctx.scissor = None
 
-        # 3. the field panel, with the data points' layer on top
+        # 3. the field panel
         ctx.disable(moderngl.BLEND)
         panel = lay.field.gl_viewport(size[1])
         framebuffer.viewport = panel
-        self.composite.draw(self.field, self._points_layer.color_attachments[0], panel,
-                            boundary_px=max(1.5, 2.5 * lay.unit))
+        self.composite.draw(self.field, panel, boundary_px=max(1.5, 2.5 * lay.unit))
         framebuffer.viewport = (0, 0, *size)
 
-        # 4. everything blended on top
+        # 4. everything blended on top: the data points (clipped to their panel, as the field is),
+        # the network, the text
         ctx.enable(moderngl.BLEND)
         ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        ctx.scissor = panel
+        self.points.draw(size)
+        ctx.scissor = None
         self.edges.draw(size)
         self.neurons.draw(size)
         self.text.draw(size)
@@ -185,36 +187,14 @@ class Scene:
         panels = [(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
                   for x, y, w, h in (rect.gl_viewport(size[1]) for rect in (lay.network, lay.field))]
         self._background_boxes = uncovered_boxes(size, panels)
-        self._draw_points_layer(lay.field.gl_viewport(size[1]))
+        self.points.set_discs(self._point_discs())
         self._dirty_layout = False
         self._field_dirty = True
         self._text_items = None
         self._dirty_style = True
 
-    def _draw_points_layer(self, panel: tuple[int, int, int, int]) -> None:
-        """Draw the data points once into a panel-sized layer (premultiplied alpha) that the field
-        composite lays on top: the points only change with the data or the layout, never per frame."""
-        x0, _, w, h = panel
-        layer = self._points_layer
-        if layer is None or layer.size != (w, h):
-            new = self.ctx.framebuffer(color_attachments=[self.ctx.texture((w, h), 4)])
-            new.use()  # never leave a deleted framebuffer bound
-            if layer is not None:
-                layer.color_attachments[0].release()
-                layer.release()
-            self._points_layer = layer = new
-        self.points.set_discs(self._point_discs(offset=(x0, round(self.layout.field.y))))
-        layer.use()
-        layer.viewport = (0, 0, w, h)
-        layer.clear(0.0, 0.0, 0.0, 0.0)
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA,
-                               moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA)
-        self.points.draw((w, h))
-        self.ctx.disable(moderngl.BLEND)
-
-    def _point_discs(self, offset: tuple[float, float]) -> np.ndarray:
-        """Test points (translucent) under training points (opaque, outlined), in panel pixels."""
+    def _point_discs(self) -> np.ndarray:
+        """Test points (translucent) under training points (opaque, outlined), in frame pixels."""
         if self._data is None:
             return np.zeros((0, 11), np.float32)
         X, y, X_test, y_test = self._data
@@ -226,7 +206,7 @@ class Scene:
             if pts is None or len(pts) == 0:
                 continue
             block = np.zeros((len(pts), 11), np.float32)
-            block[:, 0:2] = data_to_pixels(pts, self.bounds, lay.field) - np.asarray(offset)
+            block[:, 0:2] = data_to_pixels(pts, self.bounds, lay.field)
             block[:, 2] = r
             block[:, 3:6] = colors[(np.asarray(labels) > 0).astype(int)]
             block[:, 6] = fill_alpha
