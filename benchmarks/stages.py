@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/stages.py --sizes 1080p,4k --frames 120
 
-Each stage alone is timed on the same snapshots (drawing includes the wait for the GL work to finish);
+Each stage alone is timed on the same snapshots (drawing includes the wait for the GL work to finish;
+the readback stage is the GPU's conversion to yuv420p plus reading it, as a video render does);
 "pipelined" is VideoRecorder end to end, which overlaps training, drawing+readback and encoding.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer
+from nnviz_gl.render.yuv import yuv420_frame_bytes
 from nnviz_gl.sinks.ffmpeg import VideoWriter
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720), "1080p": (1920, 1080), "1440p": (2560, 1440), "4k": (3840, 2160)}
@@ -36,9 +38,9 @@ def measure(size: tuple[int, int], frames: int, codec: str, preset: str | None) 
 
     renderer = FrameRenderer(size)
     renderer.set_data(data.X_train, data.y_train, data.X_test, data.y_test)
-    buffer = bytearray(size[0] * size[1] * 4)
+    buffer = bytearray(yuv420_frame_bytes(size))
     renderer.draw(snapshots[0])
-    renderer.read_into(buffer)  # warm: compile, first upload
+    renderer.read_yuv420_into(buffer)  # warm: compile, first upload
     draw = read = 0.0
     kept = []
     for i in range(1, frames):
@@ -46,7 +48,7 @@ def measure(size: tuple[int, int], frames: int, codec: str, preset: str | None) 
         renderer.draw(snapshots[i], snapshots[i - 1])
         renderer.ctx.finish()
         t1 = time.perf_counter()
-        renderer.read_into(buffer)
+        renderer.read_yuv420_into(buffer)
         t2 = time.perf_counter()
         draw += t1 - t0
         read += t2 - t1
@@ -57,7 +59,8 @@ def measure(size: tuple[int, int], frames: int, codec: str, preset: str | None) 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "encode.mp4"
         t0 = time.perf_counter()
-        with VideoWriter(out, size, 30, codec=codec, preset=preset) as writer:
+        with VideoWriter(out, size, 30, codec=codec, preset=preset, input_format="yuv420p",
+                         bottom_up=False) as writer:
             for i in range(frames):
                 writer.write(kept[i % len(kept)])
         encode = time.perf_counter() - t0
@@ -76,7 +79,7 @@ def measure(size: tuple[int, int], frames: int, codec: str, preset: str | None) 
     return {
         "training": fps(train, frames),
         "drawing": fps(draw, frames - 1),
-        "readback": fps(read, frames - 1),
+        "to yuv420p on the GPU + readback": fps(read, frames - 1),
         f"encoding ({chosen})": fps(encode, frames),
         "pipelined (all overlapped)": fps(pipelined, frames),
         "file": f"{file_mb:.2f} MB for {frames} frames",

@@ -15,7 +15,7 @@ import numpy as np
 
 from .points import check_points
 from .render.frame import FrameRenderer, check_size
-from .sinks.ffmpeg import VideoWriter
+from .sinks.ffmpeg import VideoWriter, check_output_path
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
 from .trajectory import TrajectoryWriter
@@ -60,28 +60,37 @@ class VideoRecorder:
         self._ready = threading.Event()
         self._stop = threading.Event()
         self.renderer: FrameRenderer | None = None
-        # Data and the writer first: bad points, a bad output path or codec are reported before any
-        # GL or training work.
+        # Data and the output path first: bad points or a path that cannot be written are reported
+        # before any GL or training work.
         X, y = check_points(X, y, name="X")
         if X_test is not None and y_test is not None:
             X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
-        # Frames go to ffmpeg as yuv420p made on the GPU: the encoder's own format, 1.5 bytes a pixel.
-        self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
-                                  input_format="yuv420p", bottom_up=False)
-        try:
-            self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)
-        except BaseException:
-            self.writer.abort()
-            raise
+        check_output_path(path)
+        # The GL context is made and used on the render thread only; it says which raw format the
+        # encoder gets (yuv420p made on the GPU, or RGBA that ffmpeg converts on a software renderer).
         self._thread = threading.Thread(
             target=self._run, args=((X, y, X_test, y_test), field_scale, gpu), name="nnviz-render", daemon=True
         )
         self._thread.start()
         self._ready.wait()
         if self._error is not None:
-            self.writer.abort()
-            self._close_trajectory()
+            self._thread.join()
             raise self._error
+        try:
+            video_format = self.renderer.video_format
+            self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
+                                      input_format=video_format, bottom_up=video_format != "yuv420p")
+        except BaseException:
+            self._queue.close()
+            self._thread.join()
+            raise
+        try:
+            self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)
+        except BaseException:
+            self._queue.close()
+            self._thread.join()
+            self.writer.abort()
+            raise
 
     # -- the caller's side ---------------------------------------------------------------------
     def publish(self, snapshot: Snapshot) -> None:
@@ -172,7 +181,7 @@ class VideoRecorder:
             shown = previous.interpolate(snapshot, t) if can_blend and steps > 1 and t < 1 else snapshot
             self.renderer.draw(shown, previous)
             buffer = self.writer.acquire_buffer()
-            self.renderer.read_yuv420_into(buffer)
+            self.renderer.read_video_frame_into(buffer)
             self.writer.write(buffer)
             if self.on_frame is not None:
                 self.on_frame(self.writer.frames_written)

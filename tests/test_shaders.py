@@ -13,7 +13,9 @@ from nnviz_gl.render.field import field_defines
 from nnviz_gl.render.shaders import ShaderError, declared_defines, load_program, shader_dir, shader_source
 
 SHIPPED = ("common.glsl", "fullscreen.vert", "field.frag", "field_composite.frag", "edges.vert", "edges.frag",
-           "discs.vert", "discs.frag", "text.vert", "text.frag")
+           "discs.vert", "discs.frag", "text.vert", "text.frag", "yuv420.frag")
+# Files with compile-time variants: one valid set of defines each.
+VARIANT_DEFINES = {"field_composite.frag": {"VALID": True}, "yuv420.frag": {"PLANE": 0, "PACK": 4}}
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +45,7 @@ def test_shipped_shaders_are_found_through_shader_dir():
     for name in SHIPPED:
         assert (folder / name).is_file(), f"{name} missing from {folder}"
         if name.endswith((".vert", ".frag")):
-            defines = small_field_defines() if name == "field.frag" else None
+            defines = small_field_defines() if name == "field.frag" else VARIANT_DEFINES.get(name)
             assert shader_source(name, defines).startswith("#version 330 core\n")
 
 
@@ -128,7 +130,10 @@ def test_a_file_must_start_with_version(own_shader_dir):
 
 
 def test_every_shipped_program_links(ctx):
-    pairs = [("fullscreen.vert", "field_composite.frag"), ("edges.vert", "edges.frag"),
-             ("discs.vert", "discs.frag"), ("text.vert", "text.frag")]
-    for vertex, fragment in pairs:
-        load_program(ctx, vertex, fragment).release()
+    pairs = [("edges.vert", "edges.frag", None), ("discs.vert", "discs.frag", None),
+             ("text.vert", "text.frag", None)]
+    pairs += [("fullscreen.vert", "field_composite.frag", {"VALID": valid}) for valid in (True, False)]
+    pairs += [("fullscreen.vert", "yuv420.frag", {"PLANE": plane, "PACK": pack})
+              for plane in (0, 1) for pack in (1, 2, 4)]
+    for vertex, fragment, defines in pairs:
+        load_program(ctx, vertex, fragment, defines).release()

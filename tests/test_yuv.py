@@ -3,12 +3,15 @@ in file order, at every packing of bytes per texel; and a video made from them d
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer
 from nnviz_gl.render.yuv import Yuv420Pass, yuv420_frame_bytes
+from nnviz_gl.sinks.ffmpeg import VideoWriter
 from nnviz_gl.sinks.probe import read_frames
 
 LUMA = np.array([0.2126, 0.7152, 0.0722])
@@ -78,17 +81,29 @@ def test_conversion_refuses_odd_sizes_and_a_frame_of_another_size(ctx):
         conversion.release()
 
 
-def test_a_video_decodes_to_the_frame_that_was_drawn(tmp_path, points):
-    """End to end through x264 (lossless) and the decoder: the tagged BT.709 colours come back."""
+@pytest.mark.parametrize("video_format", ["yuv420p", "rgba"])
+def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, points, video_format):
+    """Both raw formats a render may hand ffmpeg (GPU yuv420p; RGBA that ffmpeg converts, chosen on
+    a software renderer), through lossless x264 and the decoder: the tagged BT.709 colours come back."""
     size = (320, 180)
-    out = tmp_path / "lossless.mp4"
-    with nv.VideoRecorder(out, *points, size=size, codec="libx264", crf=0, preset="ultrafast") as rec:
-        rec.publish(snapshot())
+    renderer = FrameRenderer(size, ctx=ctx)
+    out = tmp_path / f"{video_format}.mp4"
+    try:
+        renderer.set_data(*points)
+        renderer.draw(snapshot())
+        drawn = renderer.read_rgb().astype(int)
+        yuv = video_format == "yuv420p"
+        with VideoWriter(out, size, codec="libx264", crf=0, preset="ultrafast", input_format=video_format,
+                         bottom_up=not yuv) as writer:
+            buffer = writer.acquire_buffer()
+            (renderer.read_yuv420_into if yuv else renderer.read_into)(buffer)
+            writer.write(buffer)
+    finally:
+        renderer.release()
     decoded = read_frames(out)[0].astype(int)
-    drawn = nv.render_frame(snapshot(), *points, size=size).astype(int)
     error = np.abs(decoded - drawn)
     # Flat areas come back within rounding; only chroma subsampling at sharp colour edges differs more.
-    assert np.median(error) <= 1
+    assert np.median(error) <= 2
     assert error.mean() < 3
     assert np.abs(decoded[2, 2] - drawn[2, 2]).max() <= 2, "the background colour"
 
@@ -107,3 +122,24 @@ def test_renderers_made_one_after_another_in_a_shared_context(ctx, points):
     assert ctx.error == "GL_NO_ERROR"
     leftover.color_attachments[0].release()
     leftover.release()
+
+
+def test_the_video_format_follows_the_renderer(ctx, points):
+    """yuv420p from the GPU on hardware; RGBA for ffmpeg to convert on a software renderer."""
+    size = (128, 72)
+    renderer = FrameRenderer(size, ctx=ctx)
+    try:
+        renderer.set_data(*points)
+        renderer.draw(snapshot())
+        assert renderer.info.software and renderer.video_format == "rgba"  # llvmpipe, here
+        rgba = bytearray(128 * 72 * 4)
+        renderer.read_video_frame_into(rgba)
+        renderer.info = dataclasses.replace(renderer.info, renderer="NVIDIA H100 80GB HBM3/PCIe/SSE2")
+        assert not renderer.info.software and renderer.video_format == "yuv420p"
+        yuv = bytearray(yuv420_frame_bytes(size))
+        renderer.read_video_frame_into(yuv)
+    finally:
+        renderer.release()
+    bottom_up = np.frombuffer(rgba, np.uint8).reshape(72, 128, 4)[::-1, :, :3]
+    want_y, _, _ = reference_planes(bottom_up)
+    np.testing.assert_allclose(np.frombuffer(yuv, np.uint8)[: 128 * 72].reshape(72, 128), want_y, atol=0.51)

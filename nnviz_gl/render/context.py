@@ -17,6 +17,9 @@ class GLUnavailableError(RuntimeError):
     """No usable OpenGL: none at all, or older than 3.3 core. The message says what was found."""
 
 
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "software rasterizer")
+
+
 @dataclass(frozen=True)
 class GLInfo:
     vendor: str
@@ -28,6 +31,11 @@ class GLInfo:
     def line(self) -> str:
         return f"{self.renderer} ({self.vendor}), OpenGL {self.version}"
 
+    @property
+    def software(self) -> bool:
+        """A CPU renderer (Mesa's llvmpipe/softpipe, SwiftShader): GL work competes with ours for cores."""
+        return any(name in self.renderer.lower() for name in SOFTWARE_RENDERERS)
+
 
 @lru_cache(maxsize=None)
 def _library(name: str, fallback: str) -> ctypes.CDLL | None:
@@ -35,6 +43,23 @@ def _library(name: str, fallback: str) -> ctypes.CDLL | None:
         return ctypes.CDLL(ctypes.util.find_library(name) or fallback)
     except OSError:
         return None
+
+
+def finish_without_gil() -> bool:
+    """glFinish on this thread's current context, with the GIL released while it waits.
+
+    moderngl holds the GIL for the whole of every call, and a call that has to wait for the GL (a
+    read-back; on a software renderer also sampling a texture still being drawn) waits with it held:
+    training, the video writer and every other Python thread stall behind the renderer. ctypes
+    releases the GIL around a foreign call, so finishing here first leaves moderngl nothing to wait for.
+    Returns False where no GL library loads through ctypes (then moderngl waits as before).
+    """
+    gl = _library("GL", "libGL.so.1") or _library("OpenGL", "libOpenGL.so.0")
+    finish = getattr(gl, "glFinish", None)
+    if finish is None:
+        return False
+    finish()
+    return True
 
 
 def release_current_egl() -> None:

@@ -42,6 +42,11 @@ class FrameRenderer:
         self._own_ctx = ctx is None
         self.info = gl_info(self.ctx)
         self.size = check_size(size, self.info.max_framebuffer)
+        if not self._own_ctx:
+            # moderngl re-binds the framebuffer it last bound after making each new one; in a shared
+            # context that may be one its owner has since deleted (GL_INVALID_OPERATION).
+            self._make_current()
+            self.ctx.detect_framebuffer(0).use()
         self.scene = Scene(self.ctx, field_scale=field_scale, style=style)
         self.target = OffscreenTarget(self.ctx, self.size)
 
@@ -71,6 +76,20 @@ class FrameRenderer:
         self._make_current()
         self.target.read_into(buffer)
 
+    @property
+    def video_format(self) -> str:
+        """The raw format for a video encoder: yuv420p made on the GPU (at 4K a GPU server's CPU
+        could not convert 120 frames a second), except on a software renderer, where the GL work is
+        CPU work too and ffmpeg's conversion in its own process overlapped better (measured)."""
+        return "rgba" if self.info.software else "yuv420p"
+
+    def read_video_frame_into(self, buffer) -> None:
+        """One frame in :attr:`video_format` (RGBA bottom row first, or yuv420p top row first)."""
+        if self.video_format == "yuv420p":
+            self.read_yuv420_into(buffer)
+        else:
+            self.read_into(buffer)
+
     def read_yuv420_into(self, buffer) -> None:
         """yuv420p bytes (BT.709, limited range), top row first: what a video encoder takes as is."""
         self._make_current()
@@ -86,9 +105,7 @@ class FrameRenderer:
             self.size = size
 
     def release(self) -> None:
-        if not self._own_ctx:
-            # moderngl re-binds the framebuffer it last bound when it makes the next one: in a shared
-            # context that must not be one deleted here (GL_INVALID_OPERATION in the caller's next step).
+        if not self._own_ctx:  # and never leave one deleted here bound (see __init__)
             self._make_current()
             self.ctx.detect_framebuffer(0).use()
         self.target.release()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import moderngl
 import numpy as np
 
+from .context import finish_without_gil
 from .yuv import Yuv420Pass
 
 
@@ -27,6 +28,7 @@ class OffscreenTarget:
 
     def read_into(self, buffer: bytearray | memoryview) -> None:
         """Raw RGBA, bottom row first (GL order); the video sink flips it for free in ffmpeg."""
+        finish_without_gil()
         self.framebuffer.read_into(buffer, components=4, alignment=1)
 
     def read_yuv420_into(self, buffer: bytearray | memoryview) -> None:
@@ -38,6 +40,7 @@ class OffscreenTarget:
 
     def read_rgb(self) -> np.ndarray:
         """(height, width, 3) uint8, row 0 at the top of the picture."""
+        finish_without_gil()
         raw = self.framebuffer.read(components=4, alignment=1)
         rgba = np.frombuffer(raw, np.uint8).reshape(self.size[1], self.size[0], 4)
         return np.ascontiguousarray(rgba[::-1, :, :3])

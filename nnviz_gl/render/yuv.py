@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import moderngl
 
+from .context import finish_without_gil
 from .shaders import load_program
 
 
@@ -53,11 +54,13 @@ class Yuv420Pass:
                              f"{self.size[0]}x{self.size[1]}")
         self.ctx.disable(moderngl.BLEND)
         self.ctx.scissor = None
+        finish_without_gil()  # the frame is done before we sample it, and the wait lets Python run
         frame.use(0)
         for fbo, _, vao in self._passes:
             fbo.use()
             fbo.viewport = (0, 0, *fbo.size)
             vao.render(moderngl.TRIANGLES, vertices=3)
+        finish_without_gil()
         luma_bytes = self.size[0] * self.size[1]
         self._luma.read_into(buffer, components=self._luma_pack, alignment=1)
         for plane in range(2):
