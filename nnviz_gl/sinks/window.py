@@ -22,7 +22,8 @@ import glfw
 import moderngl
 import numpy as np
 
-from ..render.context import REQUIRED_GL, GLUnavailableError, check_version, release_current_egl
+from ..render.context import (REQUIRED_GL, GLUnavailableError, check_version, release_current_egl,
+                              spread_software_rasterizer)
 from ..render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
 from ..render.scene import Scene
 from ..render.style import DEFAULT_STYLE, Style
@@ -220,6 +221,7 @@ class Viewer:
         glfw.window_hint(glfw.VISIBLE, visible)
         errors: list[str] = []
         glfw.set_error_callback(lambda code, text: errors.append(text.decode() if isinstance(text, bytes) else str(text)))
+        spread_software_rasterizer()
         window = glfw.create_window(w, h, title, None, None)
         if not window:
             reason = errors[-1] if errors else "no reason given"
