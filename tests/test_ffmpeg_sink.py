@@ -305,3 +305,15 @@ def test_stream_header_parsing() -> None:
     line = ("  Stream #0:0[0x1](und): Video: hevc (Main) (hvc1 / 0x31637668), yuv420p(tv, bt709, "
             "progressive), 3840x2160 [SAR 1:1 DAR 16:9], 1234 kb/s, 29.97 fps, 29.97 tbr, 30k tbn")
     assert parse_stream_header(line) == ("hevc", 3840, 2160, "yuv420p", 29.97)
+
+
+def test_nvenc_is_reported_missing_without_an_nvidia_driver(monkeypatch) -> None:
+    """No /dev/nvidiactl: NVENC is refused with the reason, without a trial encode."""
+    from nnviz_gl.sinks import ffmpeg as sink
+
+    if "h264_nvenc" not in sink.available_encoders():
+        pytest.skip("this ffmpeg has no NVENC compiled in")
+    monkeypatch.setattr(sink, "NVIDIA_DEVICE", "/nonexistent/nvidiactl")
+    monkeypatch.setattr(sink.subprocess, "run", lambda *a, **k: pytest.fail("ran a trial encode"))
+    reason = sink._trial_error("h264_nvenc")
+    assert reason is not None and "no NVIDIA driver" in reason

@@ -23,6 +23,7 @@ import queue
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from fractions import Fraction
@@ -69,7 +70,8 @@ CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
 PIPE_SIZE = 1 << 20
 F_SETPIPE_SZ = 1031  # Linux; fcntl exposes it only from Python 3.10 on some builds
 STDERR_TAIL_LINES = 20
-TRIAL_SIZE = (256, 256)  # NVENC refuses frames much smaller than this
+TRIAL_SIZE = (256, 256)
+NVIDIA_DEVICE = "/dev/nvidiactl"  # every Linux NVIDIA driver makes it; NVENC cannot work without it  # NVENC refuses frames much smaller than this
 
 
 class EncoderError(RuntimeError):
@@ -221,6 +223,8 @@ def _trial_error(codec: str) -> str | None:
     """Encode one small frame with ``codec`` into the null muxer; None if it worked, else why not."""
     if codec not in available_encoders():
         return f"{codec} is not compiled into {ffmpeg_exe()}"
+    if codec.endswith("_nvenc") and sys.platform.startswith("linux") and not os.path.exists(NVIDIA_DEVICE):
+        return f"no NVIDIA driver here ({NVIDIA_DEVICE} is missing), so no NVENC"  # spares a trial encode
     w, h = TRIAL_SIZE
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error",
            "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{w}x{h}", "-framerate", "30", "-i", "-",
