@@ -174,3 +174,18 @@ def test_video_recorder_with_test_data_and_interpolated_frames(tmp_path, data):
             rec.publish(issue_snapshot(seed=epoch, epoch=epoch))
     # The first snapshot has nothing to blend from, the others are blended in over three frames each.
     assert probe(out).frames == 3 * 3
+
+
+@pytest.mark.parametrize("options, message", [({"codec": "mpeg2"}, "unknown codec"),
+                                              ({"codec": "libx264", "preset": "p4"}, "not valid for libx264")])
+def test_video_recorder_refuses_bad_encoder_options_and_leaves_nothing(tmp_path, data, options, message):
+    """The encoder is set up after the render thread has made its GL context (which says the frame
+    format): a refusal there still ends that thread and writes no file."""
+    import threading
+
+    X, y, _, _ = data
+    out = tmp_path / "never.mp4"
+    with pytest.raises(ValueError, match=message):
+        nv.VideoRecorder(out, X, y, size=SIZE, **options)
+    assert not any(t.name == "nnviz-render" for t in threading.enumerate())
+    assert list(tmp_path.iterdir()) == []
