@@ -108,22 +108,6 @@ def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, points, vide
     assert np.abs(decoded[2, 2] - drawn[2, 2]).max() <= 2, "the background colour"
 
 
-def test_renderers_made_one_after_another_in_a_shared_context(ctx, points):
-    """Releasing a renderer in a context it shares must not leave a deleted framebuffer bound: the
-    next GL object moderngl makes would fail (the conftest fixture checks for the GL error)."""
-    for size in ((128, 72), (96, 64)):
-        renderer = FrameRenderer(size, ctx=ctx)
-        renderer.set_data(*points)
-        renderer.draw(snapshot())
-        renderer.read_yuv420_into(bytearray(yuv420_frame_bytes(size)))
-        renderer.release()
-        assert ctx.error == "GL_NO_ERROR"
-    leftover = ctx.framebuffer(color_attachments=[ctx.texture((8, 8), 4)])
-    assert ctx.error == "GL_NO_ERROR"
-    leftover.color_attachments[0].release()
-    leftover.release()
-
-
 def test_the_video_format_follows_the_renderer(ctx, points):
     """yuv420p from the GPU on hardware; RGBA for ffmpeg to convert on a software renderer."""
     size = (128, 72)

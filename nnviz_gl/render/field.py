@@ -143,6 +143,14 @@ class FieldPass:
             self._params_tex.release()
             self._params_tex = None
 
+    def release(self) -> None:
+        self._release_programs()
+        for obj in (self.framebuffer, self.texture):
+            if obj is not None:
+                obj.release()
+        self._program = self._vao = self.framebuffer = self.texture = None
+        self._arch = None
+
     def set_probe(self, neuron: tuple[int, int] | None) -> None:
         """Show one neuron's own output instead of the model's: (layer, index), layer 1 = first hidden.
 
@@ -235,3 +243,9 @@ class FieldCompositePass:
             program["u_px_per_texel"] = panel_viewport[2] / field.texture.width
             program["u_boundary_px"] = boundary_px
         vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def release(self) -> None:
+        for program, vao in self._variants.values():
+            vao.release()
+            program.release()
+        self._variants.clear()

@@ -105,9 +105,10 @@ class FrameRenderer:
             self.size = size
 
     def release(self) -> None:
-        if not self._own_ctx:  # and never leave one deleted here bound (see __init__)
+        if not self._own_ctx:  # never leave one deleted here bound (see __init__); free what we made
             self._make_current()
             self.ctx.detect_framebuffer(0).use()
+            self.scene.release()
         self.target.release()
         if self._own_ctx:
             self.ctx.release()

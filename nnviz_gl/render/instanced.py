@@ -45,6 +45,12 @@ class _InstancedPass:
         self.vao = self.ctx.vertex_array(self.program, content)
         self.capacity = capacity
 
+    def release(self) -> None:
+        for obj in (self.vao, *self.buffers, self.corners, self.program):
+            if obj is not None:
+                obj.release()
+        self.vao, self.buffers, self.capacity, self.count = None, [], 0, 0
+
     def write(self, index: int, data: np.ndarray) -> None:
         """Write instance buffer ``index``; all buffers must then hold the same instance count."""
         data = np.ascontiguousarray(data, dtype=np.float32)

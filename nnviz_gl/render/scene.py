@@ -175,6 +175,12 @@ class Scene:
         self.text.draw(size)
         ctx.disable(moderngl.BLEND)
 
+    def release(self) -> None:
+        """Free every GL object of the scene (for a context that outlives it; a released context
+        frees them anyway)."""
+        for gl_pass in (self.field, self.composite, self.edges, self.neurons, self.points, self.text):
+            gl_pass.release()
+
     # -- derived state ------------------------------------------------------------------------
     def _relayout(self, size: tuple[int, int]) -> None:
         lay = frame_layout(size)
