@@ -46,6 +46,14 @@ def field_defines(arch: Architecture, params_in_texture: bool) -> dict[str, obje
     }
 
 
+def _release_variants(variants: dict[object, tuple[moderngl.Program, moderngl.VertexArray]]) -> None:
+    """Free a pass's compiled shader variants (program and vertex array each) and forget them."""
+    for program, vao in variants.values():
+        vao.release()
+        program.release()
+    variants.clear()
+
+
 class FieldPass:
     """Evaluates the model at every texel of its texture: the colour-mapped probability and, in alpha,
     the distance to the decision boundary (RGBA8: the cheapest texture to upsample on llvmpipe).
@@ -135,10 +143,7 @@ class FieldPass:
             self._program["u_probe_neuron"] = self.probe[1]
 
     def _release_programs(self) -> None:
-        for program, vao in self._variants.values():
-            vao.release()
-            program.release()
-        self._variants.clear()
+        _release_variants(self._variants)
         if self._params_tex is not None:
             self._params_tex.release()
             self._params_tex = None
@@ -245,7 +250,4 @@ class FieldCompositePass:
         vao.render(moderngl.TRIANGLES, vertices=3)
 
     def release(self) -> None:
-        for program, vao in self._variants.values():
-            vao.release()
-            program.release()
-        self._variants.clear()
+        _release_variants(self._variants)

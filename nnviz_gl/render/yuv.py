@@ -68,7 +68,7 @@ class Yuv420Pass:
                                    write_offset=luma_bytes + plane * luma_bytes // 4)
 
     def release(self) -> None:
-        for fbo, program, vao in self._passes:
+        for _, program, vao in self._passes:
             vao.release()
             program.release()
         for fbo in (self._luma, self._chroma):
