@@ -56,3 +56,25 @@ def display():
     del os.environ["DISPLAY"]
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def small_tanh_snapshot():
+    """A 2-6-1 tanh network with fixed random weights, for frames whose content is not the point."""
+    import numpy as np
+
+    import nnviz_gl as nv
+
+    rng = np.random.default_rng(0)
+    return nv.Snapshot(weights=[rng.normal(size=(2, 6)), rng.normal(size=(6, 1))],
+                       biases=[rng.normal(size=6), rng.normal(size=1)], activation="tanh", epoch=4, loss=0.3)
+
+
+@pytest.fixture(scope="session")
+def xor_points():
+    """80 points labelled by quadrant (x * y > 0): both classes everywhere in the field panel."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 2))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)

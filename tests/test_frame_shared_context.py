@@ -4,34 +4,18 @@ without GL errors, and releasing frees every GL object it made."""
 from __future__ import annotations
 
 import moderngl
-import numpy as np
-import pytest
 
-import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer
 from nnviz_gl.render.yuv import yuv420_frame_bytes
 
 
-def snapshot(seed: int = 0) -> nv.Snapshot:
-    rng = np.random.default_rng(seed)
-    return nv.Snapshot(weights=[rng.normal(size=(2, 6)), rng.normal(size=(6, 1))],
-                       biases=[rng.normal(size=6), rng.normal(size=1)], activation="tanh", epoch=4, loss=0.3)
-
-
-@pytest.fixture(scope="module")
-def points():
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(80, 2))
-    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
-
-
-def test_renderers_made_one_after_another_in_a_shared_context(ctx, points):
+def test_renderers_made_one_after_another_in_a_shared_context(ctx, xor_points, small_tanh_snapshot):
     """Releasing a renderer in a context it shares must not leave a deleted framebuffer bound: the
     next GL object moderngl makes would fail (the conftest fixture checks for the GL error)."""
     for size in ((128, 72), (96, 64)):
         renderer = FrameRenderer(size, ctx=ctx)
-        renderer.set_data(*points)
-        renderer.draw(snapshot())
+        renderer.set_data(*xor_points)
+        renderer.draw(small_tanh_snapshot)
         renderer.read_yuv420_into(bytearray(yuv420_frame_bytes(size)))
         renderer.release()
         assert ctx.error == "GL_NO_ERROR"
@@ -64,10 +48,11 @@ def _gl_objects(root, seen=None) -> list:
     return found
 
 
-def test_a_renderer_in_a_shared_context_frees_every_gl_object_it_made(ctx, points):
+def test_a_renderer_in_a_shared_context_frees_every_gl_object_it_made(ctx, xor_points,
+                                                                      small_tanh_snapshot):
     renderer = FrameRenderer((128, 72), ctx=ctx)
-    renderer.set_data(*points)
-    renderer.draw(snapshot())
+    renderer.set_data(*xor_points)
+    renderer.draw(small_tanh_snapshot)
     renderer.read_yuv420_into(bytearray(yuv420_frame_bytes((128, 72))))
     made = _gl_objects(renderer)
     assert len(made) > 20, "the walk found the scene's objects"

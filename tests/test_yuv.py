@@ -8,26 +8,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer
 from nnviz_gl.render.yuv import Yuv420Pass, yuv420_frame_bytes
 from nnviz_gl.sinks.ffmpeg import VideoWriter
 from nnviz_gl.sinks.probe import read_frames
 
 LUMA = np.array([0.2126, 0.7152, 0.0722])
-
-
-def snapshot(seed: int = 0) -> nv.Snapshot:
-    rng = np.random.default_rng(seed)
-    return nv.Snapshot(weights=[rng.normal(size=(2, 6)), rng.normal(size=(6, 1))],
-                       biases=[rng.normal(size=6), rng.normal(size=1)], activation="tanh", epoch=4, loss=0.3)
-
-
-@pytest.fixture(scope="module")
-def points():
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(80, 2))
-    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
 
 
 def reference_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -44,12 +30,12 @@ def reference_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 # Widths that exercise 4, 2 and 1 bytes per texel for the luma and chroma targets.
 @pytest.mark.parametrize("size", [(320, 180), (260, 144), (322, 182)])
-def test_planes_are_bt709_of_the_drawn_frame_in_file_order(ctx, points, size):
+def test_planes_are_bt709_of_the_drawn_frame_in_file_order(ctx, xor_points, small_tanh_snapshot, size):
     w, h = size
     renderer = FrameRenderer(size, ctx=ctx)
     try:
-        renderer.set_data(*points)
-        renderer.draw(snapshot())
+        renderer.set_data(*xor_points)
+        renderer.draw(small_tanh_snapshot)
         rgb = renderer.read_rgb()
         buffer = bytearray(yuv420_frame_bytes(size) + 16)
         buffer[-16:] = b"\xab" * 16
@@ -82,15 +68,16 @@ def test_conversion_refuses_odd_sizes_and_a_frame_of_another_size(ctx):
 
 
 @pytest.mark.parametrize("video_format", ["yuv420p", "rgba"])
-def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, points, video_format):
+def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, xor_points, small_tanh_snapshot,
+                                                     video_format):
     """Both raw formats a render may hand ffmpeg (GPU yuv420p; RGBA that ffmpeg converts, chosen on
     a software renderer), through lossless x264 and the decoder: the tagged BT.709 colours come back."""
     size = (320, 180)
     renderer = FrameRenderer(size, ctx=ctx)
     out = tmp_path / f"{video_format}.mp4"
     try:
-        renderer.set_data(*points)
-        renderer.draw(snapshot())
+        renderer.set_data(*xor_points)
+        renderer.draw(small_tanh_snapshot)
         drawn = renderer.read_rgb().astype(int)
         yuv = video_format == "yuv420p"
         with VideoWriter(out, size, codec="libx264", crf=0, preset="ultrafast", input_format=video_format,
@@ -108,13 +95,13 @@ def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, points, vide
     assert np.abs(decoded[2, 2] - drawn[2, 2]).max() <= 2, "the background colour"
 
 
-def test_the_video_format_follows_the_renderer(ctx, points):
+def test_the_video_format_follows_the_renderer(ctx, xor_points, small_tanh_snapshot):
     """yuv420p from the GPU on hardware; RGBA for ffmpeg to convert on a software renderer."""
     size = (128, 72)
     renderer = FrameRenderer(size, ctx=ctx)
     try:
-        renderer.set_data(*points)
-        renderer.draw(snapshot())
+        renderer.set_data(*xor_points)
+        renderer.draw(small_tanh_snapshot)
         assert renderer.info.software and renderer.video_format == "rgba"  # llvmpipe, here
         rgba = bytearray(128 * 72 * 4)
         renderer.read_video_frame_into(rgba)
