@@ -22,6 +22,7 @@ from nnviz_gl.sinks.ffmpeg import (
     check_output_path,
     encoder_report,
     encoder_works,
+    ffmpeg_exe,
     partial_path,
     raise_on_signals,
     resolve_codec,
@@ -317,3 +318,37 @@ def test_nvenc_is_reported_missing_without_an_nvidia_driver(monkeypatch) -> None
     monkeypatch.setattr(sink.subprocess, "run", lambda *a, **k: pytest.fail("ran a trial encode"))
     reason = sink._trial_error("h264_nvenc")
     assert reason is not None and "no NVIDIA driver" in reason
+
+
+def decode_yuv420p(path: Path, w: int, h: int) -> np.ndarray:
+    run = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo",
+                          "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True)
+    return np.frombuffer(run.stdout, np.uint8).reshape(-1, w * h * 3 // 2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="vmsplice is Linux only")
+def test_spliced_frames_arrive_intact_while_their_buffers_are_refilled(tmp_path: Path) -> None:
+    # A frame of at least the pipe's size is spliced: the pipe holds references to the buffer's pages,
+    # so a buffer refilled before ffmpeg read it would change the frame still in the pipe (its last
+    # bytes first). Lossless yuv420p in, every byte compared out, buffers refilled as soon as given.
+    w, h = 1024, 768  # 1.18 MB a frame, more than the 1 MiB pipe
+    frames = np.random.default_rng(7).integers(0, 256, (16, w * h * 3 // 2), dtype=np.uint8)
+    out = tmp_path / "spliced.mp4"
+    with VideoWriter(out, (w, h), codec="libx264", crf=0, preset="ultrafast",
+                     input_format="yuv420p", bottom_up=False, queue_frames=1) as writer:
+        assert writer.transfer == "vmsplice"
+        for frame in frames:
+            buf = writer.acquire_buffer()
+            buf[:] = frame.tobytes()
+            writer.write(buf)
+    decoded = decode_yuv420p(out, w, h)
+    assert decoded.shape == frames.shape
+    for i, (got, sent) in enumerate(zip(decoded, frames)):
+        assert np.array_equal(got, sent), f"frame {i} changed on its way to ffmpeg"
+
+
+def test_frames_smaller_than_the_pipe_are_copied(tmp_path: Path) -> None:
+    # Splicing them would need several frames held back; a copy is cheap at this size.
+    with VideoWriter(tmp_path / "small.mp4", (W, H)) as writer:
+        assert writer.transfer == "write"
+        writer.write(moving_frames(1)[0])

@@ -3,10 +3,11 @@
 Why it is built this way:
 
 * Frames go through our own pipe into the ffmpeg binary that imageio-ffmpeg ships, so we control the
-  pipe size (64 KiB -> 1 MiB lifted raw 1080p throughput from ~133 to ~377 fps here), the process
-  group (a Ctrl-C in the terminal reaches us, not ffmpeg, so we can finish the file), and stderr.
+  pipe (1 MiB, and on Linux pages spliced rather than copied: ``sinks/pipe.py``), the process group
+  (a Ctrl-C in the terminal reaches us, not ffmpeg, so we can finish the file), and stderr.
 * A writer thread fed by a small pool of frame buffers lets the GL render thread draw the next frame
-  while the last one is written to the pipe; memory stays at ``queue_frames + 1`` frames.
+  while the last one is written to the pipe; memory stays at ``queue_frames + 1`` frames (one more
+  where the pipe still references the frame sent before).
 * ffmpeg writes a *fragmented* mp4 to ``name.partial.mp4`` (a fragment per keyframe, a keyframe about
   every second), so a ``kill -9`` leaves a file that plays up to its last fragment, and the output
   path is replaced (``os.replace``) only once the new video is complete.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import fcntl
 import functools
 import os
 import queue
@@ -32,6 +32,8 @@ from types import TracebackType
 from typing import Iterator, Sequence
 
 import numpy as np
+
+from nnviz_gl.sinks.pipe import FramePipe, raise_pipe_size
 
 CODECS = ("auto", "libx264", "libx265", "h264_nvenc", "hevc_nvenc", "libsvtav1")
 
@@ -67,11 +69,15 @@ VALID_PRESETS = {
 INPUT_FORMATS = {"rgba": 4, "bgra": 4, "rgb24": 3, "yuv420p": 1.5}
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
 
-PIPE_SIZE = 1 << 20
-F_SETPIPE_SZ = 1031  # Linux; fcntl exposes it only from Python 3.10 on some builds
 STDERR_TAIL_LINES = 20
-TRIAL_SIZE = (256, 256)
-NVIDIA_DEVICE = "/dev/nvidiactl"  # every Linux NVIDIA driver makes it; NVENC cannot work without it  # NVENC refuses frames much smaller than this
+TRIAL_SIZE = (256, 256)  # NVENC refuses frames much smaller than this
+NVIDIA_DEVICE = "/dev/nvidiactl"  # every Linux NVIDIA driver makes it; NVENC cannot work without it
+# ffmpeg reads each raw frame into a new buffer. glibc gives a thread's big blocks (a 4K RGBA frame
+# is 33 MB) fresh pages from mmap, which the kernel zeroes: ~8,000 page faults a frame. One arena and
+# a high mmap threshold let ffmpeg reuse its heap (its reading side, 4K: 14 -> 9 CPU ms a frame).
+# A user's own GLIBC_TUNABLES wins.
+FFMPEG_MALLOC_TUNABLES = ("glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=268435456:"
+                          "glibc.malloc.trim_threshold=1073741824")
 
 
 class EncoderError(RuntimeError):
@@ -355,18 +361,21 @@ class VideoWriter:
         self._failure: EncoderError | None = None
         self._thread_error: BaseException | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        self._pool = [bytearray(self.frame_bytes) for _ in range(queue_frames + 1)]
-        self._pool_ids = {id(b) for b in self._pool}
-        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        for b in self._pool:
-            self._free.put(b)
         self._work: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._lent: set[int] = set()
 
         # Own session: a terminal Ctrl-C reaches Python (which finalises), not ffmpeg mid-frame.
         self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, bufsize=0, start_new_session=True)
-        self.pipe_size = _raise_pipe_size(self._proc.stdin.fileno())
+                                      stderr=subprocess.PIPE, bufsize=0, start_new_session=True,
+                                      env=_ffmpeg_env())
+        self.pipe_size = raise_pipe_size(self._proc.stdin.fileno())
+        self._pipe = FramePipe(self._proc.stdin.fileno(), self.frame_bytes, self.pipe_size)
+        pool_size = queue_frames + 1 + self._pipe.buffers_held
+        self._pool = [bytearray(self.frame_bytes) for _ in range(pool_size)]
+        self._pool_ids = {id(b) for b in self._pool}
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        for b in self._pool:
+            self._free.put(b)
         self._stderr_thread = threading.Thread(target=self._read_stderr, name="ffmpeg-stderr",
                                                daemon=True)
         self._stderr_thread.start()
@@ -380,6 +389,11 @@ class VideoWriter:
     def frames_written(self) -> int:
         """Frames accepted by :meth:`write` (all of them are in the file once ``close()`` returns)."""
         return self._frames
+
+    @property
+    def transfer(self) -> str:
+        """How frames reach ffmpeg: ``"vmsplice"`` (pages handed over, Linux) or ``"write"`` (copied)."""
+        return self._pipe.mode
 
     @property
     def ffmpeg_pid(self) -> int:
@@ -510,7 +524,6 @@ class VideoWriter:
         raise self._failure
 
     def _write_loop(self) -> None:
-        fd = self._proc.stdin.fileno()
         try:
             while True:
                 item = self._work.get()
@@ -518,13 +531,20 @@ class VideoWriter:
                     break
                 if self._thread_error is None:
                     try:
-                        _write_all(fd, item)
+                        for free in self._pipe.send(item):
+                            self._free.put(free)
+                        continue
                     except BaseException as exc:  # BrokenPipeError: ffmpeg died
                         self._thread_error = exc
+                # Nothing reads the pipe any more: every buffer is free.
                 self._free.put(item)
+                for free in self._pipe.drain():
+                    self._free.put(free)
         finally:
             with contextlib.suppress(OSError):
                 self._proc.stdin.close()
+            for free in self._pipe.drain():
+                self._free.put(free)
 
     def _read_stderr(self) -> None:
         for raw in self._proc.stderr:
@@ -584,20 +604,11 @@ def _as_bytes(frame: object, nbytes: int, size: tuple[int, int], fmt: str) -> me
     return view
 
 
-def _raise_pipe_size(fd: int) -> int:
-    """Ask for a 1 MiB pipe (Linux); return the size we got (0 where it cannot be known)."""
-    try:
-        return fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
-    except OSError:
-        with contextlib.suppress(OSError):
-            return fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
-    return 0
-
-
-def _write_all(fd: int, data: bytearray) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _ffmpeg_env() -> dict[str, str]:
+    env = dict(os.environ)
+    if sys.platform.startswith("linux"):
+        env.setdefault("GLIBC_TUNABLES", FFMPEG_MALLOC_TUNABLES)
+    return env
 
 
 def _remove(path: Path) -> None:
