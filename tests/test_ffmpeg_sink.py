@@ -352,3 +352,24 @@ def test_frames_smaller_than_the_pipe_are_copied(tmp_path: Path) -> None:
     with VideoWriter(tmp_path / "small.mp4", (W, H)) as writer:
         assert writer.transfer == "write"
         writer.write(moving_frames(1)[0])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="vmsplice is Linux only")
+def test_a_kernel_that_refuses_vmsplice_gets_the_frames_written(tmp_path: Path) -> None:
+    # e.g. a container whose seccomp profile filters vmsplice: the first frame falls back to write.
+    import ctypes
+    import errno
+
+    def refused(fd, iov, count, flags):
+        ctypes.set_errno(errno.EPERM)
+        return -1
+
+    w, h = 1024, 768
+    out = tmp_path / "refused.mp4"
+    with VideoWriter(out, (w, h), codec="libx264", preset="ultrafast") as writer:
+        assert writer.transfer == "vmsplice"
+        writer._pipe._splice = refused
+        for f in moving_frames(3, w, h):
+            writer.write(f)
+        assert writer.transfer == "write"
+    assert probe(out).frames == 3

@@ -33,7 +33,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from nnviz_gl.sinks.pipe import FramePipe, raise_pipe_size
+from .pipe import FramePipe, raise_pipe_size
 
 CODECS = ("auto", "libx264", "libx265", "h264_nvenc", "hevc_nvenc", "libsvtav1")
 
