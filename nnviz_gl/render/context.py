@@ -45,6 +45,14 @@ def _library(name: str, fallback: str) -> ctypes.CDLL | None:
         return None
 
 
+GL_TEXTURE_2D = 0x0DE1
+
+
+def _gl_function(name: str):  # a ctypes function, or None
+    gl = _library("GL", "libGL.so.1") or _library("OpenGL", "libOpenGL.so.0")
+    return getattr(gl, name, None)
+
+
 def finish_without_gil() -> bool:
     """glFinish on this thread's current context, with the GIL released while it waits.
 
@@ -54,12 +62,25 @@ def finish_without_gil() -> bool:
     releases the GIL around a foreign call, so finishing here first leaves moderngl nothing to wait for.
     Returns False where no GL library loads through ctypes (then moderngl waits as before).
     """
-    gl = _library("GL", "libGL.so.1") or _library("OpenGL", "libOpenGL.so.0")
-    finish = getattr(gl, "glFinish", None)
+    finish = _gl_function("glFinish")
     if finish is None:
         return False
     finish()
     return True
+
+
+def build_mipmaps_without_gil(texture: moderngl.Texture) -> None:
+    """``texture.build_mipmaps()`` with the GIL released (ctypes), for the same reason as above.
+
+    On llvmpipe the first mipmap build in a process JIT-compiles a shader: ~140 ms during which, through
+    moderngl, training and the rest of start-up would wait.
+    """
+    generate = _gl_function("glGenerateMipmap")
+    if generate is None:
+        texture.build_mipmaps()
+        return
+    texture.use(0)
+    generate(GL_TEXTURE_2D)
 
 
 def release_current_egl() -> None:

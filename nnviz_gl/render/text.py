@@ -17,6 +17,7 @@ import moderngl
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .context import build_mipmaps_without_gil
 from .shaders import load_program
 
 ANCHORS = ("left", "center", "right")
@@ -382,7 +383,7 @@ class TextPass:
         image = self.atlas.image
         self.texture = ctx.texture((image.shape[1], image.shape[0]), 1, image.tobytes(), dtype="f1", alignment=1)
         self.texture.repeat_x = self.texture.repeat_y = False
-        self.texture.build_mipmaps()
+        build_mipmaps_without_gil(self.texture)
         self.texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
         self.program = load_program(ctx, "text.vert", "text.frag")
         self.program["u_atlas"].value = 0
