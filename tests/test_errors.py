@@ -121,7 +121,8 @@ def _start_render(tmp_path: Path, out: Path, *, ignore_sigint: bool = False) -> 
         if ignore_sigint:  # what a shell does to a job it starts in the background
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    return subprocess.Popen([*CLI, "render", "-r", "320,180", "--epochs", "3000", "--no-progress", "-o", str(out)],
+    # 640x480 RGBA frames (1.2 MB) are over the pipe's 1 MiB: on Linux they are spliced, the default path.
+    return subprocess.Popen([*CLI, "render", "-r", "640,480", "--epochs", "3000", "--no-progress", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=child_setup)
 
 
