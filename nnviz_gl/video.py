@@ -76,21 +76,19 @@ class VideoRecorder:
         if self._error is not None:
             self._thread.join()
             raise self._error
+        writer = None
         try:
             video_format = self.renderer.video_format
-            self.writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
-                                      input_format=video_format, bottom_up=video_format != "yuv420p")
-        except BaseException:
-            self._queue.close()
-            self._thread.join()
-            raise
-        try:
+            writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
+                                 input_format=video_format, bottom_up=video_format != "yuv420p")
             self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)
         except BaseException:
             self._queue.close()
             self._thread.join()
-            self.writer.abort()
+            if writer is not None:
+                writer.abort()
             raise
+        self.writer = writer  # the render thread first uses it for a published snapshot, after this
 
     # -- the caller's side ---------------------------------------------------------------------
     def publish(self, snapshot: Snapshot) -> None:
