@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -343,7 +344,7 @@ def test_spliced_frames_arrive_intact_while_their_buffers_are_refilled(tmp_path:
             writer.write(buf)
     decoded = decode_yuv420p(out, w, h)
     assert decoded.shape == frames.shape
-    for i, (got, sent) in enumerate(zip(decoded, frames)):
+    for i, (got, sent) in enumerate(zip(decoded, frames, strict=True)):
         assert np.array_equal(got, sent), f"frame {i} changed on its way to ffmpeg"
 
 
@@ -365,11 +366,24 @@ def test_a_kernel_that_refuses_vmsplice_gets_the_frames_written(tmp_path: Path) 
         return -1
 
     w, h = 1024, 768
+    frames = moving_frames(4, w, h)
     out = tmp_path / "refused.mp4"
-    with VideoWriter(out, (w, h), codec="libx264", preset="ultrafast") as writer:
+    with VideoWriter(out, (w, h), codec="libx264", preset="ultrafast", queue_frames=1) as writer:
         assert writer.transfer == "vmsplice"
+        writer.write(frames[0])  # spliced, its buffer held by the pipe
+        assert wait_for(lambda: writer._pipe._held is not None)
         writer._pipe._splice = refused
-        for f in moving_frames(3, w, h):
+        for f in frames[1:]:
             writer.write(f)
-    assert writer.transfer == "write"  # the writer thread has sent every frame once closed
-    assert probe(out).frames == 3
+        # Every pool buffer comes back, the one held before the fallback included.
+        got = []
+        taker = threading.Thread(target=lambda: got.extend(writer.acquire_buffer() for _ in writer._pool),
+                                 daemon=True)
+        taker.start()
+        taker.join(timeout=20)
+        assert len(got) == len(writer._pool), "a buffer held before the fallback never came back"
+        for buf in got:
+            writer._lent.discard(id(buf))
+            writer._free.put(buf)
+    assert writer.transfer == "write"
+    assert probe(out).frames == 4

@@ -86,7 +86,8 @@ class FramePipe:
         view = memoryview(buf)
         while view:
             view = view[os.write(self.fd, view):]
-        return [buf]
+        # A frame held from before a fallback has left the pipe once this whole one went in after it.
+        return [buf, *self.drain()]
 
     def drain(self) -> list[bytearray]:
         held, self._held = self._held, None
