@@ -28,13 +28,17 @@ class VideoRecorder:
     so slow videos move smoothly. Learning marks compare each snapshot with the one before it.
     ``record="run.nnviz"`` also appends every published snapshot to a trajectory file, to render again
     later at another size or speed (``nnviz-gl render --from run.nnviz``).
+
+    The points may also come after construction, through :meth:`set_data` before the first publish:
+    the GL context and ffmpeg then start while the data is still being made (``nnviz-gl render`` does
+    this while its training worker imports scikit-learn). Without any, the field is drawn over -1..1.
     """
 
     def __init__(
         self,
         path: str | Path,
-        X: np.ndarray,
-        y: np.ndarray,
+        X: np.ndarray | None = None,
+        y: np.ndarray | None = None,
         X_test: np.ndarray | None = None,
         y_test: np.ndarray | None = None,
         *,
@@ -60,17 +64,16 @@ class VideoRecorder:
         self._ready = threading.Event()
         self._stop = threading.Event()
         self.renderer: FrameRenderer | None = None
+        self._published = False
         # Data and the output path first: bad points or a path that cannot be written are reported
         # before any GL or training work.
-        X, y = check_points(X, y, name="X")
-        if X_test is not None and y_test is not None:
-            X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
+        self._data = None if X is None and y is None else _checked_data(X, y, X_test, y_test)
+        if record is not None and self._data is None:
+            raise ValueError("record= needs the points at construction (X and y): a trajectory stores them first")
         check_output_path(path)
         # The GL context is made and used on the render thread only; it says which raw format the
         # encoder gets (yuv420p made on the GPU, or RGBA that ffmpeg converts on a software renderer).
-        self._thread = threading.Thread(
-            target=self._run, args=((X, y, X_test, y_test), field_scale, gpu), name="nnviz-render", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, args=(field_scale, gpu), name="nnviz-render", daemon=True)
         self._thread.start()
         self._ready.wait()
         if self._error is not None:
@@ -81,7 +84,7 @@ class VideoRecorder:
             video_format = self.renderer.video_format
             writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
                                  input_format=video_format, bottom_up=video_format != "yuv420p")
-            self.trajectory = None if record is None else TrajectoryWriter(record, X, y, X_test, y_test)
+            self.trajectory = None if record is None else TrajectoryWriter(record, *self._data)
         except BaseException:
             self._queue.close()
             self._thread.join()
@@ -91,9 +94,20 @@ class VideoRecorder:
         self.writer = writer  # the render thread first uses it for a published snapshot, after this
 
     # -- the caller's side ---------------------------------------------------------------------
+    def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
+                 y_test: np.ndarray | None = None) -> None:
+        """The points drawn over the field, when they were not known at construction; before the first
+        publish (a video shows one dataset, as its trajectory file stores one)."""
+        if self._published:
+            raise RuntimeError("set_data after the first publish: give the points before any snapshot")
+        if self.trajectory is not None:
+            raise RuntimeError("this recorder was given its points at construction (it records them)")
+        self._data = _checked_data(X, y, X_test, y_test)  # the render thread takes it with the first snapshot
+
     def publish(self, snapshot: Snapshot) -> None:
         """Queue a snapshot for drawing; blocks only while the bounded queue is full."""
         self._raise_render_error()
+        self._published = True
         try:
             self._queue.put(snapshot)
             if self.trajectory is not None:
@@ -146,11 +160,10 @@ class VideoRecorder:
         return False
 
     # -- the render thread -------------------------------------------------------------------
-    def _run(self, data, field_scale: float | None, gpu: int | None) -> None:
+    def _run(self, field_scale: float | None, gpu: int | None) -> None:
         try:
             # The GL context is made and used on this thread only.
             self.renderer = FrameRenderer(self.size, field_scale=field_scale, gpu=gpu)
-            self.renderer.set_data(*data)
         except BaseException as exc:
             self._error = exc
             self._ready.set()
@@ -161,6 +174,8 @@ class VideoRecorder:
             for snapshot in self._queue:
                 if self._stop.is_set():
                     break
+                if previous is None and self._data is not None:  # set before the first publish
+                    self.renderer.set_data(*self._data)
                 self._draw_epoch(previous, snapshot)
                 previous = snapshot
         except BaseException as exc:
@@ -187,3 +202,10 @@ class VideoRecorder:
     def _raise_render_error(self) -> None:
         if self._error is not None:
             raise self._error
+
+
+def _checked_data(X, y, X_test, y_test) -> tuple:
+    X, y = check_points(X, y, name="X")
+    if X_test is not None and y_test is not None:
+        X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
+    return X, y, X_test, y_test

@@ -176,6 +176,55 @@ def test_video_recorder_with_test_data_and_interpolated_frames(tmp_path, data):
     assert probe(out).frames == 3 * 3
 
 
+def test_video_recorder_takes_its_points_late_and_draws_the_same_frames(tmp_path, data):
+    """set_data before the first publish (what ``nnviz-gl render`` does while its training worker
+    imports scikit-learn) gives the video the points given at construction give."""
+    X, y, X_test, y_test = data
+    videos = []
+    for late in (False, True):
+        out = tmp_path / f"late_{late}.mp4"
+        given = () if late else (X, y, X_test, y_test)
+        with nv.VideoRecorder(out, *given, size=SIZE, fps=30) as rec:
+            if late:
+                rec.set_data(X, y, X_test, y_test)
+            for epoch in range(2):
+                rec.publish(issue_snapshot(seed=epoch, epoch=epoch))
+        videos.append(read_frames(out))
+    assert np.array_equal(videos[0], videos[1])
+    no_points = tmp_path / "no_points.mp4"
+    with nv.VideoRecorder(no_points, size=SIZE, fps=30) as rec:
+        rec.publish(issue_snapshot())
+    assert not np.array_equal(read_frames(no_points)[0], videos[0][0]), "the points are drawn"
+
+
+def test_video_recorder_refuses_points_after_the_first_frame_and_a_record_without_points(tmp_path, data):
+    X, y, _, _ = data
+    with nv.VideoRecorder(tmp_path / "a.mp4", size=SIZE) as rec:
+        rec.publish(issue_snapshot())
+        with pytest.raises(RuntimeError, match="after the first publish"):
+            rec.set_data(X, y)
+    with pytest.raises(ValueError, match="record= needs the points"):
+        nv.VideoRecorder(tmp_path / "b.mp4", size=SIZE, record=tmp_path / "b.nnviz")
+    assert not (tmp_path / "b.mp4").exists() and not (tmp_path / "b.nnviz").exists()
+
+
+def test_importing_the_package_and_its_cli_leaves_scikit_learn_unimported():
+    """``nnviz-gl --help`` and ``import nnviz_gl`` stay quick: scikit-learn loads on first use."""
+    code = textwrap.dedent("""
+        import sys
+        import nnviz_gl, nnviz_gl.cli
+        before = "sklearn" in sys.modules
+        names = {name: getattr(nnviz_gl, name) for name in nnviz_gl.__all__}
+        resolved = "sklearn" in sys.modules
+        nnviz_gl.make_dataset()
+        print(before, resolved, "sklearn" in sys.modules, sorted(names) == sorted(nnviz_gl.__all__))
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "False", "True", "True"]
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = nv.Nope
+
+
 @pytest.mark.parametrize("options, message", [({"codec": "mpeg2"}, "unknown codec"),
                                               ({"codec": "libx264", "preset": "p4"}, "not valid for libx264")])
 def test_video_recorder_refuses_bad_encoder_options_and_leaves_nothing(tmp_path, data, options, message):

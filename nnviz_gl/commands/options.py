@@ -102,13 +102,10 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=0, help="random seed: same seed, same frames (default 0)")
 
 
-def make_trainer(args):
-    """The trainer the training options describe."""
-    from ..training.trainer import SklearnTrainer
-
-    config = TrainingConfig(
+def training_config(args) -> TrainingConfig:
+    """The training run the options describe (checked here: a bad option fails before any work)."""
+    return TrainingConfig(
         dataset=args.dataset, n_samples=args.samples, noise=args.noise, test_size=args.test_size,
         hidden=args.hidden, activation=args.activation, alpha=args.alpha, learning_rate=args.learning_rate,
         epochs=args.epochs, seed=args.seed,
     )
-    return SklearnTrainer(config)

@@ -8,7 +8,7 @@ import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import options as cli
 from ..sinks.ffmpeg import CODECS, EncoderInterrupted, raise_on_signals
@@ -82,12 +82,14 @@ def run(args: argparse.Namespace) -> int:
             source = _recorded_run if args.from_file is not None else _training_run
             data, snapshots, n_drawn = source(args, open_files)
             total_frames = n_drawn * args.frames_per_epoch
-            # Output path, size and GL are checked here, before any training.
+            # Output path, size and GL are checked here, before any training; GL and ffmpeg start
+            # while the training worker is still importing scikit-learn.
             recorder = VideoRecorder(
-                args.output, *data, size=size, fps=args.fps,
+                args.output, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
                 field_scale=args.field_scale, gpu=args.gpu,
             )
+            recorder.set_data(*data())
             bar = tqdm(total=total_frames, unit="frame", disable=args.no_progress, dynamic_ncols=True,
                        desc=Path(args.output).name, file=sys.stderr)
             recorder.on_frame = lambda n: bar.update(n - bar.n)
@@ -117,33 +119,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _training_run(args: argparse.Namespace, open_files: ExitStack) -> tuple[tuple, Iterator[Snapshot], int]:
-    """Train (lazily, as the video takes snapshots), recording every epoch with ``--record``."""
+Source = tuple[Callable[[], tuple], Iterator[Snapshot], int]  # (the data, when ready; snapshots; how many drawn)
+
+
+def _training_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
+    """Train in a worker process (started now), recording every epoch with ``--record``.
+
+    Returns the data as a function: it waits for the worker's dataset, which comes after the worker's
+    scikit-learn import, so the caller starts GL and ffmpeg first.
+    """
+    from ..training.worker import TrainingWorker
     from ..trajectory import TrajectoryWriter
 
-    trainer = cli.make_trainer(args)
-    data = trainer.dataset
-    arrays = (data.X_train, data.y_train, data.X_test, data.y_test)
+    worker = open_files.enter_context(TrainingWorker(cli.training_config(args)))
     record = None
-    if args.record is not None:
-        training = {name: getattr(args, name) for name in TRAINING_OPTIONS}
-        record = open_files.enter_context(
-            TrajectoryWriter(args.record, *arrays, metadata={"recorded_by": "nnviz-gl render", "training": training})
-        )
+
+    def data() -> tuple:
+        nonlocal record
+        d = worker.dataset()
+        arrays = (d.X_train, d.y_train, d.X_test, d.y_test)
+        if args.record is not None and record is None:
+            training = {name: getattr(args, name) for name in TRAINING_OPTIONS}
+            record = open_files.enter_context(TrajectoryWriter(
+                args.record, *arrays, metadata={"recorded_by": "nnviz-gl render", "training": training}))
+        return arrays
+
     drawn = {e for e in range(1, args.epochs + 1) if e % args.every == 0 or e == args.epochs}
 
     def snapshots() -> Iterator[Snapshot]:
-        for epoch in range(1, args.epochs + 1):
-            snapshot = trainer.step()
+        data()
+        for epoch, snapshot in enumerate(worker, start=1):
             if record is not None:
                 record.publish(snapshot)
             if epoch in drawn:
                 yield snapshot
 
-    return arrays, snapshots(), len(drawn)
+    return data, snapshots(), len(drawn)
 
 
-def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> tuple[tuple, Iterator[Snapshot], int]:
+def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
     """The snapshots of a trajectory file, every ``--every``-th and the last, as the live render drew them."""
     from ..trajectory import TrajectoryReader
 
@@ -155,4 +169,4 @@ def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> tuple[tupl
     if n == 0:
         raise cli.CliError(f"{args.from_file} holds no complete snapshot yet")
     drawn = [i for i in range(n) if (i + 1) % args.every == 0 or i == n - 1]
-    return (run.X, run.y, run.X_test, run.y_test), (run[i] for i in drawn), len(drawn)
+    return lambda: (run.X, run.y, run.X_test, run.y_test), (run[i] for i in drawn), len(drawn)

@@ -43,7 +43,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..live import watch
 
-    config = cli.make_trainer(args).config  # the same options, checked the same way, as render's
+    config = cli.training_config(args)  # the same options, checked the same way, as render's
     watch(config, size=args.resolution, duration=args.duration, speed=args.speed, field_scale=args.field_scale,
           vsync=not args.no_vsync, output_dir=args.output_dir)
     return 0

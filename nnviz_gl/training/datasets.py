@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from sklearn.datasets import make_circles, make_classification, make_moons
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 DATASETS = ("classification", "moons", "circles", "xor", "spiral", "gaussian")
 
@@ -111,6 +108,9 @@ def make_dataset(
     scikit-learn's classifier comparison (for classification, moons and circles); other seeds draw
     independent samples.
     """
+    from sklearn.model_selection import train_test_split  # here, not at the top: see nnviz_gl/__init__.py
+    from sklearn.preprocessing import StandardScaler
+
     check_dataset_arguments(name, n_samples=n_samples, noise=noise, test_size=test_size, seed=seed)
     if noise is None:
         noise = DEFAULT_NOISE[name]
@@ -144,6 +144,8 @@ def _seeds(name: str, seed: int) -> tuple[int, int, int]:
 
 
 def _classification(n: int, noise: float, generator_seed: int, noise_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_classification
+
     X, y = make_classification(
         n_samples=n,
         n_features=2,
@@ -157,10 +159,14 @@ def _classification(n: int, noise: float, generator_seed: int, noise_seed: int) 
 
 
 def _moons(n: int, noise: float, generator_seed: int, noise_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_moons
+
     return make_moons(n_samples=n, noise=noise, random_state=generator_seed)
 
 
 def _circles(n: int, noise: float, generator_seed: int, noise_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_circles
+
     return make_circles(n_samples=n, noise=noise, factor=0.5, random_state=generator_seed)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.neural_network import MLPClassifier
 
 from ..snapshot import ACTIVATIONS, Snapshot
 from .datasets import Dataset, check_dataset_arguments, make_dataset
@@ -161,6 +160,8 @@ class SklearnTrainer:
         self._data_version += 1
 
     def _start_run(self, random_state: int) -> None:
+        from sklearn.neural_network import MLPClassifier  # here, not at the top: see nnviz_gl/__init__.py
+
         cfg = self.config
         self._random_state = int(random_state)
         self._clf = MLPClassifier(
