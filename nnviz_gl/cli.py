@@ -8,9 +8,6 @@ import sys
 
 from .commands import info, render, replay, watch
 from .commands.options import EXAMPLES, CliError
-from .render.context import GLUnavailableError
-from .render.frame import SizeError
-from .sinks.ffmpeg import EncoderError, OutputPathError
 
 # Each module has add_parser(sub), which sets args.run.
 COMMANDS = (render, watch, replay, info)
@@ -39,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except (CliError, ValueError, GLUnavailableError, EncoderError, SizeError, OutputPathError) as exc:
+    except _expected_errors() as exc:
         print(f"nnviz-gl: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -51,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nnviz-gl: error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 1
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """The errors a user can cause, reported as one line. Imported only when something failed: the
+    GL and encoder modules are not loaded before ``nnviz-gl render`` has started its training worker."""
+    from .render.context import GLUnavailableError
+    from .render.frame import SizeError
+    from .sinks.ffmpeg import EncoderError, OutputPathError
+
+    return CliError, ValueError, GLUnavailableError, EncoderError, SizeError, OutputPathError
 
 
 if __name__ == "__main__":

@@ -63,10 +63,6 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from ..video import VideoRecorder
-
     size = args.resolution or cli.QUALITIES[args.quality]
     if size[0] % 2 or size[1] % 2:
         raise cli.CliError(f"size {size[0]}x{size[1]} is odd; H.264 needs even sizes: try "
@@ -82,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
             source = _recorded_run if args.from_file is not None else _training_run
             data, snapshots, n_drawn = source(args, open_files)
             total_frames = n_drawn * args.frames_per_epoch
+            from tqdm import tqdm  # imported after the worker started: every moment before it counts
+
+            from ..video import VideoRecorder
             # Output path, size and GL are checked here, before any training; GL and ffmpeg start
             # while the training worker is still importing scikit-learn.
             recorder = VideoRecorder(

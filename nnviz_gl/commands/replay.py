@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from . import options as cli
-from ..sinks.window import WINDOW_FIELD_SCALE
+from ..render.style import WINDOW_FIELD_SCALE  # not sinks.window: the parser stays light
 
 
 def add_parser(sub) -> None:

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 Color = tuple[float, float, float]
 
+# The window's field texture per window pixel: the field is the largest cost of a live frame and its
+# logit is smooth, so ~1/3 of the pixels per axis looks the same and leaves room for 60 fps on llvmpipe.
+WINDOW_FIELD_SCALE = 0.35
+
 
 def hex_color(code: str) -> Color:
     code = code.lstrip("#")

@@ -26,7 +26,7 @@ from ..render.context import (REQUIRED_GL, GLUnavailableError, check_version, re
                               spread_software_rasterizer)
 from ..render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
 from ..render.scene import Scene
-from ..render.style import DEFAULT_STYLE, Style
+from ..render.style import DEFAULT_STYLE, WINDOW_FIELD_SCALE, Style
 from ..render.text import TextItem
 from ..snapshot import Snapshot
 from ..training.bus import LatestSnapshot
@@ -36,9 +36,6 @@ SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 30, 60, 120, 250, None)
 MAX_GLIDE_S = 1.0   # the longest a move between two snapshots is spread over (1 epoch/s still moves all the time)
 MESSAGE_S = 3.0     # how long a notice ("saved ...") stays on screen
 HUD_REFRESH_S = 0.5  # how often the frames-per-second figure is rewritten
-# The window's field texture per window pixel: the field is the largest cost of a live frame and its
-# logit is smooth, so ~1/3 of the pixels per axis looks the same and leaves room for 60 fps on llvmpipe.
-WINDOW_FIELD_SCALE = 0.35
 RECORD_FPS = 30.0
 
 HELP_LINES = (
