@@ -92,6 +92,17 @@ def test_unwritable_output_folder_is_reported(tmp_path):
     assert_clean_error(run_cli("render", *SMALL, "-o", "/proc/x.mp4"), "/proc")
 
 
+def test_a_record_file_that_cannot_be_made_leaves_no_video_and_no_worker(tmp_path):
+    """The recording opens once the training worker has sent its data, after ffmpeg has started: the
+    failure still removes the unfinished video and ends the worker."""
+    result = run_cli("render", *SMALL, "--epochs", "100000", "-o", str(tmp_path / "x.mp4"),
+                     "--record", str(tmp_path / "nowhere" / "run.nnviz"))
+    assert_clean_error(result, "nowhere")
+    assert list(tmp_path.iterdir()) == []
+    workers = subprocess.run(["pgrep", "-f", "nnviz_gl.training.worker"], capture_output=True, text=True)
+    assert workers.stdout.strip() == "", "the training worker outlived the render"
+
+
 # -- GL --------------------------------------------------------------------------------------------
 def test_opengl_too_old_says_what_is_needed(tmp_path):
     result = run_cli("render", *SMALL, "--epochs", "2", "-o", str(tmp_path / "x.mp4"),

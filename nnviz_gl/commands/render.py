@@ -88,13 +88,13 @@ def run(args: argparse.Namespace) -> int:
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
                 field_scale=args.field_scale, gpu=args.gpu,
             )
-            recorder.set_data(*data())
-            bar = tqdm(total=total_frames, unit="frame", disable=args.no_progress, dynamic_ncols=True,
-                       desc=Path(args.output).name, file=sys.stderr)
-            recorder.on_frame = lambda n: bar.update(n - bar.n)
-            with recorder:
+            with recorder:  # from here on, any failure still finalises or removes the video
+                recorder.set_data(*data())
+                bar = tqdm(total=total_frames, unit="frame", disable=args.no_progress, dynamic_ncols=True,
+                           desc=Path(args.output).name, file=sys.stderr)
+                recorder.on_frame = lambda n: bar.update(n - bar.n)
                 for snapshot in snapshots:
-                    signals.check()  # scikit-learn swallows a KeyboardInterrupt that lands in partial_fit
+                    signals.check()  # a signal that some library caught and swallowed still ends the run
                     recorder.publish(snapshot)
                 signals.check()
     except EncoderInterrupted as stop:
