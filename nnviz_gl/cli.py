@@ -56,8 +56,9 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from .render.context import GLUnavailableError
     from .render.frame import SizeError
     from .sinks.ffmpeg import EncoderError, OutputPathError
+    from .training.worker import TrainingError
 
-    return CliError, ValueError, GLUnavailableError, EncoderError, SizeError, OutputPathError
+    return CliError, ValueError, GLUnavailableError, EncoderError, SizeError, OutputPathError, TrainingError
 
 
 if __name__ == "__main__":

@@ -182,7 +182,8 @@ def test_kill_9_leaves_a_playable_partial_file_and_the_old_video_untouched(tmp_p
     assert info.codec == "h264" and info.frames > 0
 
 
-def _ffmpeg_child(pid: int) -> int | None:
+def _child(pid: int, command_part: bytes) -> int | None:
+    """The child of ``pid`` whose command line holds ``command_part`` (ffmpeg, the training worker)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -192,7 +193,7 @@ def _ffmpeg_child(pid: int) -> int | None:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid and b"ffmpeg" in cmdline:
+        if ppid == pid and command_part in cmdline:
             return int(entry.name)
     return None
 
@@ -201,10 +202,23 @@ def test_ffmpeg_dying_mid_stream_is_reported_with_its_own_words(tmp_path):
     out = tmp_path / "run.mp4"
     proc = _start_render(tmp_path, out)
     _wait_for_fragments(tmp_path / "run.partial.mp4", proc)
-    ffmpeg = _ffmpeg_child(proc.pid)
+    ffmpeg = _child(proc.pid, b"ffmpeg")
     assert ffmpeg is not None
     os.kill(ffmpeg, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err
     assert "Traceback" not in err and "ffmpeg" in err
     assert "signal 15" in err or "Exiting normally" in err or "received signal" in err, err
+
+
+def test_the_training_worker_dying_is_one_line_and_the_frames_drawn_are_kept(tmp_path):
+    out = tmp_path / "run.mp4"
+    proc = _start_render(tmp_path, out)
+    _wait_for_fragments(tmp_path / "run.partial.mp4", proc)
+    worker = _child(proc.pid, b"nnviz_gl.training.worker")
+    assert worker is not None
+    os.kill(worker, signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "training worker ended" in err, err
+    assert probe(out).frames > 0, "what was drawn before is finalised into a playable video"

@@ -63,7 +63,7 @@ class TrainingWorker:
     def _receive(self, kind: str):
         try:
             got, value = pickle.load(self._proc.stdout)
-        except EOFError:
+        except (EOFError, pickle.UnpicklingError):  # gone, possibly in the middle of a message
             code = self._proc.wait()
             raise TrainingError(f"the training worker ended before sending its {kind} (exit status {code})") from None
         if got == "error":
@@ -100,7 +100,8 @@ def _serve(channel: IO[bytes]) -> None:
     except BrokenPipeError:
         raise
     except Exception as exc:
-        traceback.print_exc()
+        if os.environ.get("NNVIZ_DEBUG"):  # as the CLI: one line, the traceback on request
+            traceback.print_exc()
         pickle.dump(("error", f"training failed: {type(exc).__name__}: {exc}"), channel)
         channel.flush()
 
