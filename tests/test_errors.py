@@ -222,3 +222,23 @@ def test_the_training_worker_dying_is_one_line_and_the_frames_drawn_are_kept(tmp
     assert proc.returncode == 1, err
     assert "Traceback" not in err and "training worker ended" in err, err
     assert probe(out).frames > 0, "what was drawn before is finalised into a playable video"
+
+
+def test_ctrl_c_while_the_worker_is_still_starting_ends_everything_cleanly(tmp_path):
+    """The window this design opens: the render process waits for the worker's first data (its
+    scikit-learn import) with GL and ffmpeg already started. A Ctrl-C there leaves no file and no worker."""
+    out = tmp_path / "run.mp4"
+    proc = _start_render(tmp_path, out)
+    deadline = time.monotonic() + 60
+    while (worker := _child(proc.pid, b"nnviz_gl.training.worker")) is None:
+        assert time.monotonic() < deadline and proc.poll() is None, "no training worker started"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted by SIGINT" in err, err
+    assert not Path(f"/proc/{worker}").exists(), "the render process ended and reaped its worker"
+    if "nothing written" in err:  # the usual case: the worker had not sent its data yet
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert probe(out).frames > 0
