@@ -311,3 +311,33 @@ def test_render_before_upload_is_an_error(ctx):
     scene = Scene(ctx)
     with pytest.raises(RuntimeError, match="before any snapshot"):
         scene.render(ctx.screen or ctx.detect_framebuffer(), SIZE)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (500, 700)])
+def test_background_shows_exactly_between_the_panels_and_nowhere_else(ctx, size):
+    """The strips between panels are one instanced draw of rectangles in frame pixels (GL's boxes
+    flipped): every pixel outside the padded panels has the background colour, and a panel's padding
+    has the panel colour."""
+    from nnviz_gl.render.layout import uncovered_boxes
+
+    r = make_renderer(ctx, size=size)
+    try:
+        frame = draw(r, hidden_net(seed=4, epoch=2)).astype(np.float64)
+        lay, (w, h) = r.scene.layout, size
+        background = np.zeros((h, w), bool)
+        pad = int(round(6 * lay.unit))
+        panels = [(x - pad, y - pad, bw + 2 * pad, bh + 2 * pad)
+                  for x, y, bw, bh in (rect.gl_viewport(h) for rect in (lay.network, lay.field))]
+        for x, y, bw, bh in uncovered_boxes(size, panels):
+            background[h - y - bh: h - y, x: x + bw] = True   # GL box -> rows from the top
+        title = lay.title
+        text_rows = slice(int(title.y), int(title.y + title.h) + 1)
+        outside = background.copy()
+        outside[text_rows] = False                              # the title's text is drawn over it
+        assert outside.any()
+        assert np.abs(frame[outside] - rgb255(STYLE.background)).max() <= 1
+        x0, y0, _, _ = panels[0]
+        corner = frame[h - y0 - 1 - 1, x0 + 1]                  # inside the network panel's padding
+        assert_colour(corner, rgb255(STYLE.panel), tol=1, where="network panel padding")
+    finally:
+        release(r)

@@ -1,4 +1,5 @@
-"""Instanced quads: the edge pass (one quad per connection) and the disc pass (neurons, data points)."""
+"""Instanced quads: the edge pass (one quad per connection), the disc pass (neurons, data points) and
+the rectangle pass (the background between panels)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from .shaders import load_program
 
 _QUAD_ALONG = np.array([[0, -1], [1, -1], [1, 1], [0, -1], [1, 1], [0, 1]], np.float32)
 _QUAD_CENTRED = np.array([[-1, -1], [1, -1], [1, 1], [-1, -1], [1, 1], [-1, 1]], np.float32)
+_QUAD_UNIT = np.array([[0, 0], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1]], np.float32)
 
 
 class _InstancedPass:
@@ -91,3 +93,15 @@ class DiscPass(_InstancedPass):
 
     def set_discs(self, discs: np.ndarray) -> None:
         self.write(0, discs)
+
+
+class RectPass(_InstancedPass):
+    """Opaque rectangles: per instance x, y (top-left), width, height in frame pixels (4), RGB (3)."""
+
+    vertex_file = "rects.vert"
+    fragment_file = "rects.frag"
+    corner = _QUAD_UNIT
+    instance_layout = ((("in_rect", "in_color"), "4f 3f", 7),)
+
+    def set_rects(self, rects: np.ndarray) -> None:
+        self.write(0, np.asarray(rects, np.float32).reshape(-1, 7))

@@ -68,8 +68,9 @@ GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left
 def uncovered_boxes(size: tuple[int, int], covered: list[GLBox]) -> list[GLBox]:
     """Boxes that tile the frame minus ``covered``: where the background shows between panels.
 
-    A frame is then one full clear in the panels' colour plus clears of these strips, instead of
-    clearing most pixels twice (a scissored clear cost llvmpipe more than a full one).
+    A frame is then one full clear in the panels' colour plus one draw of these strips, instead of
+    clearing most pixels twice (a scissored clear cost llvmpipe more than a full one, and one
+    scissored clear per strip ~0.8 ms each at 4K).
     """
     w, h = size
     clipped = [(max(0, x), max(0, y), min(w, x + bw), min(h, y + bh)) for x, y, bw, bh in covered]

@@ -14,7 +14,7 @@ from ..points import DataError, check_points
 from ..snapshot import Architecture, Snapshot
 from .context import finish_without_gil, gl_info
 from .field import FieldCompositePass, FieldPass
-from .instanced import DiscPass, EdgePass
+from .instanced import DiscPass, EdgePass, RectPass
 from .layout import (FrameLayout, data_bounds, data_to_pixels, edge_style, frame_layout, network_geometry,
                      uncovered_boxes)
 from .style import DEFAULT_STYLE, Style
@@ -63,9 +63,9 @@ class Scene:
         self.edges = EdgePass(ctx)
         self.neurons = DiscPass(ctx)
         self.points = DiscPass(ctx, capacity=256)
+        self.backgrounds = RectPass(ctx)  # the strips between panels
         self.text = TextPass(ctx)
         self.layout: FrameLayout | None = None
-        self._background_boxes: list[tuple[int, int, int, int]] = []  # set with the layout
         self._software = gl_info(ctx).software
         self.snapshot: Snapshot | None = None
         self._previous: Snapshot | None = None
@@ -146,18 +146,15 @@ class Scene:
             if self._software:
                 finish_without_gil()  # the composite would wait for the field holding the GIL
 
-        # 2. backgrounds: the panels' colour everywhere, then the strips of background between them
+        # 2. backgrounds: one clear in the panels' colour, then the strips between them in one draw
         framebuffer.use()
         framebuffer.viewport = (0, 0, *size)
         ctx.scissor = None
         framebuffer.clear(*self.style.panel, 1.0)
-        for box in self._background_boxes:
-            ctx.scissor = box
-            framebuffer.clear(*self.style.background, 1.0)
-        ctx.scissor = None
+        ctx.disable(moderngl.BLEND)
+        self.backgrounds.draw(size)
 
         # 3. the field panel
-        ctx.disable(moderngl.BLEND)
         panel = lay.field.gl_viewport(size[1])
         framebuffer.viewport = panel
         self.composite.draw(self.field, panel, boundary_px=max(1.5, 2.5 * lay.unit))
@@ -178,7 +175,8 @@ class Scene:
     def release(self) -> None:
         """Free every GL object of the scene (for a context that outlives it; a released context
         frees them anyway)."""
-        for gl_pass in (self.field, self.composite, self.edges, self.neurons, self.points, self.text):
+        for gl_pass in (self.field, self.composite, self.edges, self.neurons, self.points, self.backgrounds,
+                        self.text):
             gl_pass.release()
 
     # -- derived state ------------------------------------------------------------------------
@@ -198,7 +196,9 @@ class Scene:
         pad = int(round(6 * lay.unit))
         panels = [(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
                   for x, y, w, h in (rect.gl_viewport(size[1]) for rect in (lay.network, lay.field))]
-        self._background_boxes = uncovered_boxes(size, panels)
+        strips = np.array(uncovered_boxes(size, panels), np.float32).reshape(-1, 4)
+        strips[:, 1] = size[1] - strips[:, 1] - strips[:, 3]  # GL boxes (origin bottom-left) -> frame pixels
+        self.backgrounds.set_rects(np.column_stack([strips, np.tile(self.style.background, (len(strips), 1))]))
         self.points.set_discs(self._point_discs())
         self._dirty_layout = False
         self._field_dirty = True
