@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -95,12 +96,26 @@ def test_unwritable_output_folder_is_reported(tmp_path):
 def test_a_record_file_that_cannot_be_made_leaves_no_video_and_no_worker(tmp_path):
     """The recording opens once the training worker has sent its data, after ffmpeg has started: the
     failure still removes the unfinished video and ends the worker."""
+    # The render has exited, so its children cannot be listed: its worker is found by a mark in the
+    # environment it inherits (another render running on this machine does not carry it).
+    mark = f"NNVIZ_TEST_MARK={uuid.uuid4().hex}"
     result = run_cli("render", *SMALL, "--epochs", "100000", "-o", str(tmp_path / "x.mp4"),
-                     "--record", str(tmp_path / "nowhere" / "run.nnviz"))
+                     "--record", str(tmp_path / "nowhere" / "run.nnviz"), env=dict([mark.split("=")]))
     assert_clean_error(result, "nowhere")
     assert list(tmp_path.iterdir()) == []
-    workers = subprocess.run(["pgrep", "-f", "nnviz_gl.training.worker"], capture_output=True, text=True)
-    assert workers.stdout.strip() == "", "the training worker outlived the render"
+    assert _pids_with_environment(mark) == [], "the training worker or ffmpeg outlived the render"
+
+
+def _pids_with_environment(entry: str) -> list[int]:
+    """Processes whose environment holds ``entry`` (NAME=value); only ours can be read."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and entry.encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile, or another user's
+            pass
+    return found
 
 
 # -- GL --------------------------------------------------------------------------------------------
