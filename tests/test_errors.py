@@ -96,8 +96,8 @@ def test_unwritable_output_folder_is_reported(tmp_path):
 def test_a_record_file_that_cannot_be_made_leaves_no_video_and_no_worker(tmp_path):
     """The recording opens once the training worker has sent its data, after ffmpeg has started: the
     failure still removes the unfinished video and ends the worker."""
-    # The render has exited, so its children cannot be listed: its worker is found by a mark in the
-    # environment it inherits (another render running on this machine does not carry it).
+    # The render has exited, so its children cannot be listed: they (worker, ffmpeg) are found by a mark in the
+    # environment they inherit (another render running on this machine does not carry it).
     mark = f"NNVIZ_TEST_MARK={uuid.uuid4().hex}"
     result = run_cli("render", *SMALL, "--epochs", "100000", "-o", str(tmp_path / "x.mp4"),
                      "--record", str(tmp_path / "nowhere" / "run.nnviz"), env=dict([mark.split("=")]))
