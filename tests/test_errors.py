@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -106,16 +107,20 @@ def test_a_record_file_that_cannot_be_made_leaves_no_video_and_no_worker(tmp_pat
     assert _pids_with_environment(mark) == [], "the training worker or ffmpeg outlived the render"
 
 
+def _process_files(*names: str) -> Iterator[tuple[int, list[bytes]]]:
+    """(pid, contents of /proc/pid/<name> for each name) of every process whose files can be read."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            yield int(entry.name), [(entry / name).read_bytes() for name in names]
+        except OSError:  # gone meanwhile, or another user's
+            continue
+
+
 def _pids_with_environment(entry: str) -> list[int]:
     """Processes whose environment holds ``entry`` (NAME=value); only ours can be read."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and entry.encode() in (proc / "environ").read_bytes().split(b"\0"):
-                found.append(int(proc.name))
-        except OSError:  # gone meanwhile, or another user's
-            pass
-    return found
+    return [pid for pid, (environ,) in _process_files("environ") if entry.encode() in environ.split(b"\0")]
 
 
 # -- GL --------------------------------------------------------------------------------------------
@@ -199,17 +204,10 @@ def test_kill_9_leaves_a_playable_partial_file_and_the_old_video_untouched(tmp_p
 
 def _child(pid: int, command_part: bytes) -> int | None:
     """The child of ``pid`` whose command line holds ``command_part`` (ffmpeg, the training worker)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+    for child, (stat, cmdline) in _process_files("stat", "cmdline"):
+        ppid = int(stat.rsplit(b")", 1)[1].split()[1])
         if ppid == pid and command_part in cmdline:
-            return int(entry.name)
+            return child
     return None
 
 
