@@ -48,9 +48,8 @@ def test_planes_are_bt709_of_the_drawn_frame_in_file_order(ctx, xor_points, smal
     got_cb = raw[w * h: w * h * 5 // 4].reshape(h // 2, w // 2)
     got_cr = raw[w * h * 5 // 4: w * h * 3 // 2].reshape(h // 2, w // 2)
     want_y, want_cb, want_cr = reference_planes(rgb)
-    assert np.abs(got_y - want_y).max() <= 0.51          # exact up to rounding
-    assert np.abs(got_cb - want_cb).max() <= 1.0         # the GPU's 8-bit bilinear weights
-    assert np.abs(got_cr - want_cr).max() <= 1.0
+    for got, want in ((got_y, want_y), (got_cb, want_cb), (got_cr, want_cr)):
+        assert np.abs(got - want).max() <= 0.51  # exact up to rounding
     assert got_y.std() > 5 and got_cb.std() > 1, "a drawn frame, not a flat one"
 
 
@@ -96,13 +95,15 @@ def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, xor_points, 
 
 
 def test_the_video_format_follows_the_renderer(ctx, xor_points, small_tanh_snapshot):
-    """yuv420p from the GPU on hardware; RGBA for ffmpeg to convert on a software renderer."""
+    """yuv420p from the GPU on hardware; RGBA for ffmpeg to convert on a software renderer. Both
+    are read from the one context here, whichever it is, by naming its renderer each way."""
     size = (128, 72)
     renderer = FrameRenderer(size, ctx=ctx)
     try:
         renderer.set_data(*xor_points)
         renderer.draw(small_tanh_snapshot)
-        assert renderer.info.software and renderer.video_format == "rgba"  # llvmpipe, here
+        renderer.info = dataclasses.replace(renderer.info, renderer="llvmpipe (LLVM 15.0.6, 256 bits)")
+        assert renderer.info.software and renderer.video_format == "rgba"
         rgba = bytearray(128 * 72 * 4)
         renderer.read_video_frame_into(rgba)
         renderer.info = dataclasses.replace(renderer.info, renderer="NVIDIA H100 80GB HBM3/PCIe/SSE2")

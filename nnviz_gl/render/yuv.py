@@ -48,7 +48,7 @@ class Yuv420Pass:
             self._passes.append((fbo, program, ctx.vertex_array(program, [])))
 
     def convert_into(self, frame: moderngl.Texture, buffer: bytearray | memoryview) -> None:
-        """Convert ``frame`` (this pass's size, linear filtering) into ``buffer``'s first ``frame_bytes``."""
+        """Convert ``frame`` (this pass's size) into ``buffer``'s first ``frame_bytes``."""
         if frame.size != self.size:
             raise ValueError(f"frame is {frame.size[0]}x{frame.size[1]}, this pass converts "
                              f"{self.size[0]}x{self.size[1]}")
