@@ -7,6 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from nnviz_gl.render.context import gl_info
+
 COUNT_RASTER_THREADS = """
 import os
 from nnviz_gl.render.context import create_headless_context
@@ -23,6 +27,13 @@ def _raster_threads(lp_num_threads: str | None) -> int:
     out = subprocess.run([sys.executable, "-c", COUNT_RASTER_THREADS], env=env, capture_output=True,
                          text=True, check=True, timeout=60).stdout
     return int(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(autouse=True)
+def _on_llvmpipe(ctx):
+    renderer = gl_info(ctx).renderer
+    if "llvmpipe" not in renderer.lower():
+        pytest.skip(f"raster threads are llvmpipe's; the renderer here is {renderer}")
 
 
 def test_llvmpipe_gets_twice_the_cores_by_default():
