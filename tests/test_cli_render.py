@@ -106,6 +106,20 @@ def test_quality_l_is_854x480_and_training_options_are_taken(renders):
     assert read_frames(out)[-1].max() > 100, "a drawn frame, not a blank one"
 
 
+def test_info_names_the_driver_and_says_why_an_encoder_does_not_work():
+    result = run("info", timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for field in ("OpenGL vendor:", "OpenGL renderer:", "OpenGL version:", "largest frame:", "ffmpeg:"):
+        assert field in out
+    assert re.search(r"largest frame:\s+\d+x\d+", out)
+    encoders = dict(re.findall(r"^encoder (\S+)\s+(.+)$", out, re.M))
+    assert set(encoders) == {"libx264", "libx265", "h264_nvenc", "hevc_nvenc", "libsvtav1"}
+    assert encoders["libx264"] == "works"
+    for verdict in encoders.values():
+        assert verdict == "works" or re.fullmatch(r"not available: \S.*", verdict), verdict
+
+
 def test_help_teaches_every_option_of_the_issue():
     with ThreadPoolExecutor(max_workers=2) as pool:
         top, sub = pool.map(lambda args: run(*args), [("--help",), ("render", "--help")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -300,7 +301,23 @@ def test_auto_codec_falls_back_to_libx264_without_nvenc() -> None:
 def test_encoder_report_lists_every_concrete_codec() -> None:
     report = dict(encoder_report())
     assert set(report) == set(CODECS) - {"auto"}
-    assert report["libx264"] is True
+    assert report["libx264"] is None  # works: no reason against it
+    assert all(reason is None or (reason.strip() and "\n" not in reason) for reason in report.values())
+
+
+def test_a_failed_trial_is_told_in_the_encoders_own_words(monkeypatch) -> None:
+    """A real NVENC trial that fails (no CUDA here; on a GPU server a driver too old for this ffmpeg)
+    comes back as the lines ffmpeg tags with the encoder, not its pipeline's echoes of the failure."""
+    from nnviz_gl.sinks import ffmpeg as sink
+
+    if "h264_nvenc" not in sink.available_encoders() or encoder_works("h264_nvenc"):
+        pytest.skip("needs an ffmpeg with NVENC compiled in, on a machine where it does not work")
+    monkeypatch.setattr(sink, "NVIDIA_DEVICE", os.devnull)  # run the trial encode even without a driver
+    reason = sink._trial_error("h264_nvenc")
+    said = sink._encoder_own_words("h264_nvenc", reason)
+    assert said and "\n" not in said and "Terminating thread" not in said, said
+    for part in said.split("; "):
+        assert re.search(r"^\[h264_nvenc @ 0x[0-9a-f]+\] " + re.escape(part) + "$", reason, re.M), part
 
 
 def test_stream_header_parsing() -> None:

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"OpenGL renderer:  {info.renderer}")
     print(f"OpenGL version:   {info.version}")
     print(f"largest frame:    {info.max_framebuffer[0]}x{info.max_framebuffer[1]}")
-    print(f"ffmpeg:           {ffmpeg_exe()}")
-    for codec, works in encoder_report():
-        print(f"encoder {codec:<11} {'works' if works else 'not available'}")
+    print(f"ffmpeg:           {ffmpeg_exe()}  (IMAGEIO_FFMPEG_EXE=/path/to/ffmpeg picks another)")
+    for codec, reason in encoder_report():
+        print(f"encoder {codec:<11} {'works' if reason is None else 'not available: ' + reason}")
     return 0

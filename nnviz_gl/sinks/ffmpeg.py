@@ -281,9 +281,21 @@ def resolve_codec(codec: str = "auto") -> str:
     return codec
 
 
-def encoder_report() -> list[tuple[str, bool]]:
-    """Every concrete codec and whether it works here (for ``nnviz-gl info``)."""
-    return [(c, encoder_works(c)) for c in CODECS if c != "auto"]
+def encoder_report() -> list[tuple[str, str | None]]:
+    """Every concrete codec and, where it does not work here, why not in one line (for ``nnviz-gl info``:
+    on a new server "driver too old for this ffmpeg's NVENC" and "no NVENC on this GPU" need different fixes)."""
+    report = []
+    for codec in (c for c in CODECS if c != "auto"):
+        reason = _trial_error_cached(codec)
+        report.append((codec, None if reason is None else _encoder_own_words(codec, reason)))
+    return report
+
+
+def _encoder_own_words(codec: str, reason: str) -> str:
+    """The lines ffmpeg tags ``[codec @ 0x...]`` (the encoder's own reason, not the pipeline's echoes), joined."""
+    tag = re.compile(rf"^\[{re.escape(codec)} @ 0x[0-9a-f]+\]\s*")
+    own = [tag.sub("", line) for line in reason.splitlines() if tag.match(line)]
+    return "; ".join(own) if own else reason.splitlines()[0]
 
 
 # ---------------------------------------------------------------- the writer
