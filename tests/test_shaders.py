@@ -13,9 +13,11 @@ from nnviz_gl.render.field import field_defines
 from nnviz_gl.render.shaders import ShaderError, declared_defines, load_program, shader_dir, shader_source
 
 SHIPPED = ("common.glsl", "fullscreen.vert", "field.frag", "field_composite.frag", "edges.vert", "edges.frag",
-           "discs.vert", "discs.frag", "text.vert", "text.frag", "yuv420.frag")
+           "discs.vert", "discs.frag", "text.vert", "text.frag", "yuv420.frag", "quad.vert", "field_copy.frag",
+           "boundary.vert", "boundary.frag", "field_common.glsl", "rects.vert", "rects.frag")
 # Files with compile-time variants: one valid set of defines each.
-VARIANT_DEFINES = {"field_composite.frag": {"VALID": True}, "yuv420.frag": {"PLANE": 0, "PACK": 4}}
+VARIANT_DEFINES = {"field_composite.frag": {"VALID": True}, "yuv420.frag": {"PLANE": 0, "PACK": 4},
+                   "field_copy.frag": {"SWAP_RB": False}}
 
 
 @pytest.fixture(autouse=True)
@@ -131,8 +133,10 @@ def test_a_file_must_start_with_version(own_shader_dir):
 
 def test_every_shipped_program_links(ctx):
     pairs = [("edges.vert", "edges.frag", None), ("discs.vert", "discs.frag", None),
-             ("text.vert", "text.frag", None)]
+             ("text.vert", "text.frag", None), ("rects.vert", "rects.frag", None),
+             ("boundary.vert", "boundary.frag", None)]
     pairs += [("fullscreen.vert", "field_composite.frag", {"VALID": valid}) for valid in (True, False)]
+    pairs += [("quad.vert", "field_copy.frag", {"SWAP_RB": swap}) for swap in (True, False)]
     pairs += [("fullscreen.vert", "yuv420.frag", {"PLANE": plane, "PACK": pack})
               for plane in (0, 1) for pack in (1, 2, 4)]
     for vertex, fragment, defines in pairs:

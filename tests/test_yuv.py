@@ -66,11 +66,12 @@ def test_conversion_refuses_odd_sizes_and_a_frame_of_another_size(ctx):
         conversion.release()
 
 
-@pytest.mark.parametrize("video_format", ["yuv420p", "rgba"])
+@pytest.mark.parametrize("video_format", ["yuv420p", "rgba", "bgra"])
 def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, xor_points, small_tanh_snapshot,
                                                      video_format):
-    """Both raw formats a render may hand ffmpeg (GPU yuv420p; RGBA that ffmpeg converts, chosen on
-    a software renderer), through lossless x264 and the decoder: the tagged BT.709 colours come back."""
+    """Every raw format a render may hand ffmpeg (GPU yuv420p; on a software renderer the frame as
+    stored, BGRA or RGBA, which ffmpeg converts), through lossless x264 and the decoder: the tagged
+    BT.709 colours come back."""
     size = (320, 180)
     renderer = FrameRenderer(size, ctx=ctx)
     out = tmp_path / f"{video_format}.mp4"
@@ -79,10 +80,14 @@ def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, xor_points, 
         renderer.draw(small_tanh_snapshot)
         drawn = renderer.read_rgb().astype(int)
         yuv = video_format == "yuv420p"
+        read = {"yuv420p": renderer.read_yuv420_into, "rgba": renderer.read_into,
+                "bgra": renderer.target.read_native_into}[video_format]
+        if video_format == "bgra" and renderer.target.pixel_order != "bgra":
+            pytest.skip("this driver did not store the frame as BGRA")
         with VideoWriter(out, size, codec="libx264", crf=0, preset="ultrafast", input_format=video_format,
                          bottom_up=not yuv) as writer:
             buffer = writer.acquire_buffer()
-            (renderer.read_yuv420_into if yuv else renderer.read_into)(buffer)
+            read(buffer)
             writer.write(buffer)
     finally:
         renderer.release()
@@ -95,23 +100,27 @@ def test_a_video_decodes_to_the_frame_that_was_drawn(ctx, tmp_path, xor_points, 
 
 
 def test_the_video_format_follows_the_renderer(ctx, xor_points, small_tanh_snapshot):
-    """yuv420p from the GPU on hardware; RGBA for ffmpeg to convert on a software renderer. Both
-    are read from the one context here, whichever it is, by naming its renderer each way."""
+    """yuv420p from the GPU on hardware; the frame as stored (BGRA on Mesa) for ffmpeg to convert on a
+    software renderer. Both are read from the one context here, whichever it is, by naming its
+    renderer each way."""
     size = (128, 72)
     renderer = FrameRenderer(size, ctx=ctx)
     try:
         renderer.set_data(*xor_points)
         renderer.draw(small_tanh_snapshot)
         renderer.info = dataclasses.replace(renderer.info, renderer="llvmpipe (LLVM 15.0.6, 256 bits)")
-        assert renderer.info.software and renderer.video_format == "rgba"
-        rgba = bytearray(128 * 72 * 4)
-        renderer.read_video_frame_into(rgba)
+        order = renderer.target.pixel_order
+        assert renderer.info.software and renderer.video_format == order in ("bgra", "rgba")
+        native = bytearray(128 * 72 * 4)
+        renderer.read_video_frame_into(native)
         renderer.info = dataclasses.replace(renderer.info, renderer="NVIDIA H100 80GB HBM3/PCIe/SSE2")
         assert not renderer.info.software and renderer.video_format == "yuv420p"
         yuv = bytearray(yuv420_frame_bytes(size))
         renderer.read_video_frame_into(yuv)
     finally:
         renderer.release()
-    bottom_up = np.frombuffer(rgba, np.uint8).reshape(72, 128, 4)[::-1, :, :3]
+    bottom_up = np.frombuffer(native, np.uint8).reshape(72, 128, 4)[::-1, :, :3]
+    if order == "bgra":
+        bottom_up = bottom_up[:, :, ::-1]
     want_y, _, _ = reference_planes(bottom_up)
     np.testing.assert_allclose(np.frombuffer(yuv, np.uint8)[: 128 * 72].reshape(72, 128), want_y, atol=0.51)

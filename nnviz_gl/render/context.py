@@ -46,6 +46,7 @@ def _library(name: str, fallback: str) -> ctypes.CDLL | None:
 
 
 GL_TEXTURE_2D = 0x0DE1
+GL_RGBA, GL_BGRA, GL_UNSIGNED_BYTE = 0x1908, 0x80E1, 0x1401
 
 
 def _gl_function(name: str):  # a ctypes function, or None
@@ -69,6 +70,16 @@ def finish_without_gil() -> bool:
     return True
 
 
+def flush_batch() -> bool:
+    """glFlush: what was drawn so far goes to the driver as a batch of its own (llvmpipe bins and
+    rasterises each batch apart; it does not wait for it). False where ctypes cannot reach GL."""
+    flush = _gl_function("glFlush")
+    if flush is None:
+        return False
+    flush()
+    return True
+
+
 def build_mipmaps_without_gil(texture: moderngl.Texture) -> None:
     """``texture.build_mipmaps()`` with the GIL released (ctypes), for the same reason as above.
 
@@ -81,6 +92,40 @@ def build_mipmaps_without_gil(texture: moderngl.Texture) -> None:
         return
     texture.use(0)
     generate(GL_TEXTURE_2D)
+
+
+def bgra_texture(ctx: moderngl.Context, size: tuple[int, int]) -> tuple[moderngl.Texture, str]:
+    """An 8-bit RGBA texture to draw into, stored B, G, R, A where the driver allows; and that order.
+
+    Mesa's llvmpipe copies a texture stretched into a rectangle on its 8-bit linear path (several
+    times cheaper than its general sampler) only from and to BGRA storage, and reads BGRA back at
+    memcpy speed (RGBA from BGRA: 3x slower). GL has no sized BGRA format: asking for the unsized
+    ``GL_RGBA`` with BGRA data is how a driver is told (Mesa then stores it so). Colours in shaders
+    are the same either way. Where ctypes cannot reach GL: moderngl's RGBA texture, ``"rgba"``.
+    """
+    texture = ctx.texture(size, 4)
+    bind, specify = _gl_function("glBindTexture"), _gl_function("glTexImage2D")
+    if bind is None or specify is None:
+        return texture, "rgba"
+    bind(GL_TEXTURE_2D, texture.glo)
+    specify(GL_TEXTURE_2D, 0, GL_RGBA, int(size[0]), int(size[1]), 0, GL_BGRA, GL_UNSIGNED_BYTE, None)
+    return texture, "bgra"
+
+
+def read_bgra_into(framebuffer: moderngl.Framebuffer, buffer) -> None:
+    """The framebuffer's pixels as BGRA bytes (bottom row first) into ``buffer``, with the GIL released.
+
+    moderngl reads only RGBA (and waits for the GL holding the GIL); see :func:`bgra_texture` for why BGRA.
+    """
+    read = _gl_function("glReadPixels")
+    w, h = framebuffer.size
+    if read is None:
+        raise GLUnavailableError("glReadPixels is not reachable through ctypes; read RGBA instead")
+    view = memoryview(buffer).cast("B")
+    if view.readonly or view.nbytes < w * h * 4:
+        raise ValueError(f"buffer must be writable and hold {w * h * 4} bytes, it is {view.nbytes}")
+    framebuffer.use()
+    read(0, 0, w, h, GL_BGRA, GL_UNSIGNED_BYTE, (ctypes.c_char * view.nbytes).from_buffer(view))
 
 
 def release_current_egl() -> None:

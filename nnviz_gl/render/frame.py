@@ -80,15 +80,17 @@ class FrameRenderer:
     def video_format(self) -> str:
         """The raw format for a video encoder: yuv420p made on the GPU (at 4K a GPU server's CPU
         could not convert 120 frames a second), except on a software renderer, where the GL work is
-        CPU work too and ffmpeg's conversion in its own process overlapped better (measured)."""
-        return "rgba" if self.info.software else "yuv420p"
+        CPU work too and ffmpeg's conversion in its own process overlapped better (measured): there
+        the frame as stored, "bgra" (or "rgba" where the driver would not store BGRA)."""
+        return self.target.pixel_order if self.info.software else "yuv420p"
 
     def read_video_frame_into(self, buffer) -> None:
-        """One frame in :attr:`video_format` (RGBA bottom row first, or yuv420p top row first)."""
+        """One frame in :attr:`video_format` (BGRA/RGBA bottom row first, or yuv420p top row first)."""
         if self.video_format == "yuv420p":
             self.read_yuv420_into(buffer)
         else:
-            self.read_into(buffer)
+            self._make_current()
+            self.target.read_native_into(buffer)
 
     def read_yuv420_into(self, buffer) -> None:
         """yuv420p bytes (BT.709, limited range), top row first: what a video encoder takes as is."""

@@ -5,18 +5,19 @@ from __future__ import annotations
 import moderngl
 import numpy as np
 
-from .context import finish_without_gil
+from .context import bgra_texture, finish_without_gil, read_bgra_into
 from .yuv import Yuv420Pass
 
 
 class OffscreenTarget:
-    """An RGBA8 colour texture, read back as RGBA (RGB was 3-10x slower on llvmpipe) or, for video,
-    converted to yuv420p on the GPU first (the converter samples the texture, hence not a renderbuffer)."""
+    """An 8-bit colour texture, stored BGRA where the driver allows (``pixel_order``), read back in that
+    order (RGB was 3-10x slower on llvmpipe, RGBA from BGRA 3x) or, for video on a GPU, converted to
+    yuv420p there first (the converter samples the texture, hence not a renderbuffer)."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
-        self.texture = ctx.texture(self.size, 4)
+        self.texture, self.pixel_order = bgra_texture(ctx, self.size)
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.texture.repeat_x = self.texture.repeat_y = False
         self.framebuffer = ctx.framebuffer(color_attachments=[self.texture])
@@ -30,6 +31,14 @@ class OffscreenTarget:
         """Raw RGBA, bottom row first (GL order); the video sink flips it for free in ffmpeg."""
         finish_without_gil()
         self.framebuffer.read_into(buffer, components=4, alignment=1)
+
+    def read_native_into(self, buffer: bytearray | memoryview) -> None:
+        """Raw pixels in :attr:`pixel_order` ("bgra" or "rgba"), bottom row first: the cheapest read."""
+        finish_without_gil()
+        if self.pixel_order == "bgra":
+            read_bgra_into(self.framebuffer, buffer)
+        else:
+            self.framebuffer.read_into(buffer, components=4, alignment=1)
 
     def read_yuv420_into(self, buffer: bytearray | memoryview) -> None:
         """The frame as yuv420p bytes in file order (top row first); made on the GPU."""

@@ -157,7 +157,7 @@ class Scene:
         # 3. the field panel
         panel = lay.field.gl_viewport(size[1])
         framebuffer.viewport = panel
-        self.composite.draw(self.field, panel, boundary_px=max(1.5, 2.5 * lay.unit))
+        self.composite.draw(self.field, framebuffer, panel, boundary_px=max(1.5, 2.5 * lay.unit))
         framebuffer.viewport = (0, 0, *size)
 
         # 4. everything blended on top: the data points (clipped to their panel, as the field is),
