@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import nnviz_gl as nv
-from nnviz_gl.render import field
-from nnviz_gl.render.field import COPY, COPY_SWAPPED, PROBE_RGB, SINGLE, classify_copy
+from nnviz_gl.render import field_panel
+from nnviz_gl.render.field_panel import COPY, COPY_SWAPPED, PROBE_RGB, SINGLE, classify_copy
 from nnviz_gl.render.frame import FrameRenderer
 
 
@@ -99,6 +99,23 @@ def test_the_probe_reads_the_target_it_draws_into(ctx):
         renderer.release()
 
 
+def test_a_multisampled_target_keeps_the_one_pass(ctx):
+    """It cannot be read back for the probe (GL_INVALID_OPERATION; the autouse check would see it)."""
+    renderer = FrameRenderer((320, 180), ctx=ctx)
+    msaa = ctx.framebuffer(color_attachments=[ctx.renderbuffer((320, 180), 4, samples=4)])
+    try:
+        renderer.set_data(POINTS, LABELS)
+        renderer.draw(curved_net(0, 1.0))
+        renderer.scene.render(msaa, (320, 180))
+        assert renderer.scene.composite.mode(msaa, renderer.scene.layout.field.gl_viewport(180)) == SINGLE
+    finally:
+        ctx.detect_framebuffer(0).use()
+        for attachment in msaa.color_attachments:
+            attachment.release()
+        msaa.release()
+        renderer.release()
+
+
 def test_classify_copy():
     rgb = np.array(PROBE_RGB, np.uint8)
     block = np.tile(np.append(rgb, 255), (64, 1))
@@ -111,4 +128,4 @@ def test_classify_copy():
     off_by_one[5, 0] += 1
     assert classify_copy(off_by_one) == SINGLE, "a target that changes the colour (dither, 16 bits)"
     assert classify_copy(np.zeros((0, 4), np.uint8)) == SINGLE
-    assert field.PROBE_RGB[0] != field.PROBE_RGB[2]
+    assert field_panel.PROBE_RGB[0] != field_panel.PROBE_RGB[2]

@@ -13,7 +13,8 @@ import numpy as np
 from ..points import DataError, check_points
 from ..snapshot import Architecture, Snapshot
 from .context import finish_without_gil, gl_info
-from .field import FieldCompositePass, FieldPass
+from .field import FieldPass
+from .field_panel import FieldCompositePass
 from .instanced import DiscPass, EdgePass, RectPass
 from .layout import (FrameLayout, data_bounds, data_to_pixels, edge_style, frame_layout, network_geometry,
                      uncovered_boxes)
