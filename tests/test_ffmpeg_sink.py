@@ -289,6 +289,20 @@ def test_bad_preset_and_crf_are_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_encoder_threads_caps_the_encoder(tmp_path: Path) -> None:
+    out = tmp_path / "one_thread.mp4"
+    with VideoWriter(out, (W, H), codec="libx264", encoder_threads=1) as writer:
+        for _ in range(3):
+            writer.write(two_colour_frame(RED, BLUE))
+    i = writer.command.index("-threads")
+    assert writer.command[i + 1] == "1" and writer.command.index("-c:v") > i > writer.command.index("-i")
+    assert probe(out).frames == 3
+    for bad in (0, -2, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="encoder_threads"):
+            VideoWriter(tmp_path / "bad.mp4", (W, H), codec="libx264", encoder_threads=bad)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one_thread.mp4"]
+
+
 def test_auto_codec_falls_back_to_libx264_without_nvenc() -> None:
     if encoder_works("h264_nvenc"):
         assert resolve_codec("auto") == "h264_nvenc"

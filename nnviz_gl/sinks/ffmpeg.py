@@ -310,7 +310,8 @@ class VideoWriter:
     ``frame`` rows run bottom-up by default (``bottom_up=True``, what ``fbo.read()`` gives) and
     ffmpeg flips them (``vflip``), so callers never flip in numpy. Pass ``bottom_up=False`` for
     top-down images. ``input_format="yuv420p"`` takes planar BT.709 frames, top row first (what
-    ``FrameRenderer.read_yuv420_into`` makes): ffmpeg then converts nothing.
+    ``FrameRenderer.read_yuv420_into`` makes): ffmpeg then converts nothing. ``encoder_threads`` caps
+    the encoder's threads (default: its own choice, for x264 1.5 a core).
 
     For zero-copy writes fill a buffer from :meth:`acquire_buffer` (``fbo.read_into(buf)``) and pass
     it to :meth:`write`; any other frame is copied into such a buffer first.
@@ -343,6 +344,7 @@ class VideoWriter:
         bottom_up: bool = True,
         queue_frames: int = 3,
         keyframe_interval: int | None = None,
+        encoder_threads: int | None = None,
     ) -> None:
         self.path = check_output_path(path)
         self.partial_path = partial_path(self.path)
@@ -366,6 +368,10 @@ class VideoWriter:
             preset = auto_preset(self.codec, self.width * self.height)
         self.preset = preset if preset is not None else DEFAULT_PRESETS[self.codec]
         out_args = encoder_args(self.codec, crf=crf, preset=preset, gop=gop)
+        if encoder_threads is not None:
+            if isinstance(encoder_threads, bool) or not isinstance(encoder_threads, int) or encoder_threads < 1:
+                raise ValueError(f"encoder_threads must be a whole number of at least 1, got {encoder_threads!r}")
+            out_args = ["-threads", str(encoder_threads), *out_args]
         self.command = _command(self.width, self.height, self.fps, input_format, bottom_up, out_args,
                                 CONTAINERS[self.path.suffix.lower()], self.partial_path)
 
