@@ -43,7 +43,8 @@ class FieldCompositePass:
     def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE) -> None:
         self.ctx = ctx
         self.style = style
-        self._software = gl_info(ctx).software
+        # The copy is for software renderers only, and needs glFlush through ctypes.
+        self._may_copy = gl_info(ctx).software and flush_batch()
         self._variants: dict[object, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._modes: dict[tuple, str] = {}  # (framebuffer, its size, panel) -> how to draw there
         self._probe_texture: moderngl.Texture | None = None
@@ -72,9 +73,8 @@ class FieldCompositePass:
 
     def mode(self, framebuffer: moderngl.Framebuffer, panel_viewport: tuple[int, int, int, int]) -> str:
         """How the panel is drawn into ``framebuffer`` (probed on first use; see the class)."""
-        # A multisampled target cannot be read back (nor does llvmpipe's linear path draw into one);
-        # the copy needs glFlush through ctypes (flushing here is harmless).
-        if not self._software or framebuffer.samples or not flush_batch():
+        # A multisampled target cannot be read back (nor does llvmpipe's linear path draw into one).
+        if not self._may_copy or framebuffer.samples:
             return SINGLE
         key = (framebuffer.glo, tuple(framebuffer.size), tuple(panel_viewport))
         if key not in self._modes:
