@@ -39,6 +39,15 @@ def frame_in_mode(renderer: FrameRenderer, snapshot: nv.Snapshot, mode: str | No
     return renderer.read_rgb().astype(int)
 
 
+def release_all(ctx, framebuffer, renderer: FrameRenderer) -> None:
+    """Unbind, then free one's own framebuffer (with its attachments) and the renderer."""
+    ctx.detect_framebuffer(0).use()
+    for attachment in framebuffer.color_attachments:
+        attachment.release()
+    framebuffer.release()
+    renderer.release()
+
+
 def panel_of(renderer: FrameRenderer, frame: np.ndarray) -> np.ndarray:
     x, y, w, h = renderer.scene.layout.field.gl_viewport(renderer.size[1])
     return frame[renderer.size[1] - y - h: renderer.size[1] - y, x: x + w]
@@ -92,11 +101,7 @@ def test_the_probe_reads_the_target_it_draws_into(ctx):
         ours = np.frombuffer(own.read(components=3), np.uint8).reshape(360, 640, 3)[::-1].astype(int)
         assert np.abs(ours - renderer.read_rgb().astype(int)).max() <= 3
     finally:
-        ctx.detect_framebuffer(0).use()
-        for attachment in own.color_attachments:
-            attachment.release()
-        own.release()
-        renderer.release()
+        release_all(ctx, own, renderer)
 
 
 def test_a_multisampled_target_keeps_the_one_pass(ctx):
@@ -109,11 +114,7 @@ def test_a_multisampled_target_keeps_the_one_pass(ctx):
         renderer.scene.render(msaa, (320, 180))
         assert renderer.scene.composite.mode(msaa, renderer.scene.layout.field.gl_viewport(180)) == SINGLE
     finally:
-        ctx.detect_framebuffer(0).use()
-        for attachment in msaa.color_attachments:
-            attachment.release()
-        msaa.release()
-        renderer.release()
+        release_all(ctx, msaa, renderer)
 
 
 def test_classify_copy():
