@@ -18,7 +18,8 @@ PROBE_RGB = (212, 106, 37)  # no two channels alike, so a swap or a blend shows
 def classify_copy(pixels: np.ndarray, rgb: tuple[int, int, int] = PROBE_RGB) -> str:
     """How a target took the probe's copy of a one-colour texture: exactly (COPY), with red and blue
     swapped everywhere (COPY_SWAPPED), or anything else, e.g. swapped in some tiles only (SINGLE)."""
-    got = np.asarray(pixels).reshape(-1, np.asarray(pixels).shape[-1])[:, :3]
+    pixels = np.asarray(pixels)
+    got = pixels.reshape(-1, pixels.shape[-1])[:, :3]
     if got.size and (got == rgb).all():
         return COPY
     if got.size and (got == rgb[::-1]).all():
@@ -80,18 +81,17 @@ class FieldCompositePass:
         if key not in self._modes:
             if len(self._modes) >= 8:  # targets come and go (window resizes): remember the recent ones
                 self._modes.clear()
-            self._modes[key] = self._probe(framebuffer)
+            self._modes[key] = self._probe(framebuffer, panel_viewport)
         return self._modes[key]
 
-    def _probe(self, framebuffer: moderngl.Framebuffer) -> str:
-        """Copy a one-colour texture into the panel (the viewport now set) and read what arrived."""
+    def _probe(self, framebuffer: moderngl.Framebuffer, panel_viewport: tuple[int, int, int, int]) -> str:
+        """Copy a one-colour texture into the panel (the viewport the caller set) and read what arrived."""
         if self._probe_texture is None:
             self._probe_texture, _ = bgra_texture(self.ctx, (4, 4))
             self._probe_texture.repeat_x = self._probe_texture.repeat_y = False  # as the field's
             self._probe_texture.write(bytes([*PROBE_RGB, 255]) * 16)
         self._copy(self._probe_texture, COPY)
-        viewport = framebuffer.viewport
-        pixels = framebuffer.read(viewport=viewport, components=4, alignment=1)
+        pixels = framebuffer.read(viewport=tuple(panel_viewport), components=4, alignment=1)
         return classify_copy(np.frombuffer(pixels, np.uint8).reshape(-1, 4))
 
     def _copy(self, texture: moderngl.Texture, variant: str) -> None:

@@ -34,11 +34,11 @@ class OffscreenTarget:
 
     def read_native_into(self, buffer: bytearray | memoryview) -> None:
         """Raw pixels in :attr:`pixel_order` ("bgra" or "rgba"), bottom row first: the cheapest read."""
+        if self.pixel_order != "bgra":
+            self.read_into(buffer)
+            return
         finish_without_gil()
-        if self.pixel_order == "bgra":
-            read_bgra_into(self.framebuffer, buffer)
-        else:
-            self.framebuffer.read_into(buffer, components=4, alignment=1)
+        read_bgra_into(self.framebuffer, buffer)
 
     def read_yuv420_into(self, buffer: bytearray | memoryview) -> None:
         """The frame as yuv420p bytes in file order (top row first); made on the GPU."""
