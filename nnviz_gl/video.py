@@ -7,7 +7,6 @@ The queues are bounded, so memory stays flat however long the run.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Callable
@@ -20,16 +19,6 @@ from .sinks.ffmpeg import VideoWriter, check_output_path
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
 from .trajectory import TrajectoryWriter
-
-
-def encoder_threads(software_renderer: bool) -> int | None:
-    """How many threads the encoder gets: on a software renderer, half the cores, because the GL work
-    is CPU work too and x264's own choice (1.5 threads a core) crowds the raster threads (whole 4K
-    renders on 2 cores were ~4 % faster with one thread, 1080p the same); a GPU leaves the encoder
-    its default."""
-    if not software_renderer:
-        return None
-    return max(1, (os.cpu_count() or 2) // 2)
 
 
 class VideoRecorder:
@@ -96,7 +85,7 @@ class VideoRecorder:
             video_format = self.renderer.video_format
             writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
                                  input_format=video_format, bottom_up=video_format != "yuv420p",
-                                 encoder_threads=encoder_threads(self.renderer.info.software))
+                                 encoder_threads=self.renderer.caps.encoder_threads)
             self.trajectory = None if record is None else TrajectoryWriter(record, *self._data)
         except BaseException:
             self._queue.close()

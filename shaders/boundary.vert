@@ -15,9 +15,8 @@ const vec2 CORNERS[6] = vec2[6](vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(1.0, 1.0),
                                 vec2(0.0, 0.0), vec2(1.0, 1.0), vec2(0.0, 1.0));
 const vec2 SAMPLES[5] = vec2[5](vec2(0.5, 0.5), vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(0.0, 1.0), vec2(1.0, 1.0));
 
-// Signed distance to the boundary in field texels, as the field pass stored it.
 float boundary_distance(vec2 uv) {
-    return (textureLod(u_field, uv, 0.0).a - 0.5) * 2.0 * BOUNDARY_RANGE;
+    return boundary_texels(textureLod(u_field, uv, 0.0).a);
 }
 
 void main() {

@@ -5,7 +5,7 @@ in vec2 in_corner;        // -1..1
 in vec3 in_disc;          // centre.xy px, radius px
 in vec4 in_fill;
 in vec4 in_outline;       // rgb, width px
-uniform vec2 u_viewport;
+uniform vec4 u_view;        // the frame rectangle the viewport shows (common.glsl)
 out vec2 v_offset;        // pixels from the centre
 out float v_radius;
 out vec4 v_fill;
@@ -17,5 +17,5 @@ void main() {
     v_radius = in_disc.z;
     v_fill = in_fill;
     v_outline = in_outline;
-    gl_Position = pixel_to_clip(in_disc.xy + v_offset, u_viewport);
+    gl_Position = pixel_to_clip(in_disc.xy + v_offset, u_view);
 }

@@ -16,8 +16,7 @@ out vec4 frag_color;
 void main() {
 #if VALID
     vec4 f = texture(u_field, v_uv);
-    float d = (f.a - 0.5) * 2.0 * BOUNDARY_RANGE * u_px_per_texel;
-    float line = clamp(u_boundary_px * 0.5 + 0.5 - abs(d), 0.0, 1.0);
+    float line = line_coverage(boundary_texels(f.a) * u_px_per_texel, u_boundary_px);
     frag_color = vec4(mix(f.rgb, u_boundary_color, line), 1.0);
 #else
     // Diverged model: never mistaken for a confident prediction.

@@ -17,7 +17,7 @@ import nnviz_gl as nv
 from nnviz_gl.render import frame as frame_module
 from nnviz_gl.render.style import DEFAULT_STYLE as STYLE
 from nnviz_gl.sinks.probe import probe, read_frames
-from nnviz_gl.video import encoder_threads
+from nnviz_gl.render.capabilities import software_encoder_threads
 
 SIZE = (320, 180)
 
@@ -160,8 +160,8 @@ def test_video_recorder_around_a_users_own_loop(tmp_path, data):
             rec.publish(nv.Snapshot.from_sklearn(clf, epoch=epoch))
     assert rec.frames_written == epochs
     # A software renderer's GL work is CPU work: the encoder gets half the cores; a GPU's, its default.
-    threads = encoder_threads(rec.renderer.info.software)
-    assert (threads is None) == (not rec.renderer.info.software) and threads != 0
+    threads = rec.renderer.caps.encoder_threads
+    assert (threads is None) == (not rec.renderer.caps.software) and threads != 0
     if threads is not None:
         assert rec.writer.command[rec.writer.command.index("-threads") + 1] == str(threads)
     else:
@@ -251,5 +251,4 @@ def test_video_recorder_refuses_bad_encoder_options_and_leaves_nothing(tmp_path,
 def test_encoder_threads_leave_a_software_renderer_half_the_cores(monkeypatch):
     for cores, want in ((1, 1), (2, 1), (3, 1), (16, 8), (None, 1)):
         monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
-        assert encoder_threads(True) == want
-        assert encoder_threads(False) is None
+        assert software_encoder_threads() == want

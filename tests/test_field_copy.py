@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 import nnviz_gl as nv
-from nnviz_gl.render import field_panel
-from nnviz_gl.render.field_panel import COPY, COPY_SWAPPED, PROBE_RGB, SINGLE, classify_copy
+from nnviz_gl.render import linear_copy
+from nnviz_gl.render.field_panel import SINGLE
+from nnviz_gl.render.linear_copy import COPY, COPY_SWAPPED, PROBE_RGB, classify_copy
+from nnviz_gl.render.capabilities import LINEAR_COPY
 from nnviz_gl.render.frame import FrameRenderer
 
 
@@ -93,7 +95,7 @@ def test_the_probe_reads_the_target_it_draws_into(ctx):
         offscreen = composite.mode(renderer.target.framebuffer, panel)
         renderer.scene.render(own, (640, 360))
         mine = composite.mode(own, panel)
-        if renderer.info.software:
+        if renderer.caps.field_panel == LINEAR_COPY:
             assert offscreen in (COPY, COPY_SWAPPED) and mine in (COPY, COPY_SWAPPED, SINGLE)
         else:
             assert offscreen == mine == SINGLE
@@ -129,4 +131,4 @@ def test_classify_copy():
     off_by_one[5, 0] += 1
     assert classify_copy(off_by_one) == SINGLE, "a target that changes the colour (dither, 16 bits)"
     assert classify_copy(np.zeros((0, 4), np.uint8)) == SINGLE
-    assert field_panel.PROBE_RGB[0] != field_panel.PROBE_RGB[2]
+    assert linear_copy.PROBE_RGB[0] != linear_copy.PROBE_RGB[2]

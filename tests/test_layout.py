@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 
 import nnviz_gl as nv
-from nnviz_gl.render.layout import (
-    Rect,
-    data_bounds,
-    data_to_pixels,
-    edge_style,
-    frame_layout,
-    network_geometry,
-    uncovered_boxes,
-)
+from nnviz_gl.render.layout import edge_style, frame_layout, network_geometry, uncovered_boxes
+from nnviz_gl.render.transforms import DataView, Rect, data_bounds, data_to_pixels
 
 SIZES = [(1920, 1080), (3840, 2160), (854, 480), (720, 1280), (1080, 1920), (800, 800), (321, 177),
          (1280, 1024), (2560, 1080), (64, 64)]
@@ -165,6 +158,14 @@ def test_data_to_pixels_x_right_y_up():
     pts = np.array([[-1.0, 10.0], [3.0, 20.0], [1.0, 15.0], [3.0, 10.0]])
     np.testing.assert_allclose(data_to_pixels(pts, bounds, panel),
                                [[100, 450], [300, 50], [200, 250], [300, 450]])
+
+
+def test_a_data_view_maps_pixels_back_to_the_data_they_show():
+    view = DataView((-2.0, 6.0, 1.0, 3.0), Rect(10.0, 20.0, 160.0, 40.0))
+    np.testing.assert_allclose(view.to_data([[10.0, 20.0], [170.0, 60.0], [90.0, 40.0]]),
+                               [[-2.0, 3.0], [6.0, 1.0], [2.0, 2.0]])
+    pts = np.random.default_rng(0).uniform(-2, 6, size=(50, 2))
+    np.testing.assert_allclose(view.to_data(view.to_pixels(pts)), pts, atol=1e-12)
 
 
 def test_data_bounds_pad_and_skip_missing_or_non_finite():

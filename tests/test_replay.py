@@ -148,7 +148,7 @@ def test_dragging_the_timeline_to_half_shows_the_middle_snapshot_exactly(window,
     replay.viewer.draw()
     rgb = replay.viewer.read_rgb()
     assert shown_equals(replay, snapshots[middle])
-    assert replay.viewer.scene._previous is not None and replay.viewer.scene._previous.epoch == middle  # one before
+    assert replay.viewer.scene.previous is not None and replay.viewer.scene.previous.epoch == middle  # one before
     assert f"Epoch {middle + 1}   ·   snapshot {middle + 1} / {SNAPSHOTS}" in [i.text for i in replay.overlay_items()]
     # the field panel is the same picture render_frame makes of that snapshot from the file; drawn in a
     # fresh process (today render_frame in a process where a window has drawn returns a blank frame)
@@ -198,7 +198,7 @@ def test_arrows_home_and_end_step_through_the_snapshots(window) -> None:
     press(replay, glfw.KEY_HOME)
     press(replay, glfw.KEY_LEFT)
     assert replay.index == 0 and shown_equals(replay, snapshots[0])
-    assert replay.viewer.scene._previous is None  # nothing before the first record
+    assert replay.viewer.scene.previous is None  # nothing before the first record
 
 
 def test_space_plays_forward_at_the_speed_and_stops_at_the_end(window) -> None:
@@ -217,7 +217,7 @@ def test_space_plays_forward_at_the_speed_and_stops_at_the_end(window) -> None:
     shown = replay.viewer.scene.snapshot
     expected = snapshots[2].interpolate(snapshots[3], 0.5)
     assert shown.weights[0] == pytest.approx(expected.weights[0])
-    assert replay.viewer.scene._previous.epoch == snapshots[2].epoch
+    assert replay.viewer.scene.previous.epoch == snapshots[2].epoch
     press(replay, glfw.KEY_SPACE)
     assert not replay.playing
     clock.now += 1.0

@@ -8,7 +8,8 @@ import pytest
 
 import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer
-from nnviz_gl.render.layout import data_to_pixels, edge_style
+from nnviz_gl.render.layout import edge_style
+from nnviz_gl.render.transforms import data_to_pixels
 from nnviz_gl.render.style import DEFAULT_STYLE as STYLE
 
 SIZE = (640, 360)
@@ -277,7 +278,7 @@ def check_diverged_frame(renderer, layer: int) -> None:
     dark = np.abs(field - 0.75 * grey).max(axis=2) <= 3
     assert (light | dark).all(), "the invalid field is the hatched grey, nothing else"
     assert 0.2 < light.mean() < 0.8, "hatched: both shades in stripes"
-    titles = [item.text for item in renderer.scene._title_items(bad, lay)]
+    titles = [item.text for item in renderer.scene.title.labels()]
     assert any("diverged" in t for t in titles), titles
     offset = sum(w.size for w in weights[:layer])
     assert edge_style(bad, snap, 1.0, 9.0)[offset, 2] == -1

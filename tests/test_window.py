@@ -15,7 +15,8 @@ import time
 import numpy as np
 import pytest
 
-from nnviz_gl.render.layout import Rect, data_to_pixels, network_geometry
+from nnviz_gl.render.layout import network_geometry
+from nnviz_gl.render.transforms import Rect, data_to_pixels
 from nnviz_gl.render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
 from nnviz_gl.sinks.window import SPEEDS, next_speed
 from nnviz_gl.snapshot import Architecture
@@ -267,7 +268,7 @@ def test_n_draws_new_data_and_the_window_shows_it(live) -> None:
     assert not np.array_equal(trainer.dataset.X_train, before)
     settle(viewer)
     assert viewer._pending_data is None
-    assert np.array_equal(viewer.scene._data[0], trainer.dataset.X_train)  # the scene draws the new points
+    assert np.array_equal(viewer.scene.data[0], trainer.dataset.X_train)  # the scene draws the new points
 
 
 def test_plus_and_minus_change_training_speed(live) -> None:
@@ -350,13 +351,13 @@ def test_hovering_a_connection_highlights_it_and_reads_its_weight(live) -> None:
     x0, y0, x1, y1 = geo.edge_ends[index]
     viewer.on_mouse_move(x0 + 0.45 * (x1 - x0), y0 + 0.45 * (y1 - y0))
     assert viewer.hovered_edge == nearest_edge(geo.edge_ends, viewer.mouse, 100)
-    assert viewer.scene._highlight_edge == viewer.hovered_edge
+    assert viewer.scene.highlight_edge == viewer.hovered_edge
     layer, source, target = edge_address(viewer._to.architecture.layer_sizes, viewer.hovered_edge)
     text = viewer._hover_text()
     assert f"weight {viewer._to.weights[layer][source, target]:+.4f}" in text
     assert "last change" in text
     viewer.on_mouse_move(2, 2)
-    assert viewer.hovered_edge is None and viewer.scene._highlight_edge is None
+    assert viewer.hovered_edge is None and viewer.scene.highlight_edge is None
 
 
 def test_hovering_a_hidden_neuron_shows_its_own_field(live) -> None:

@@ -17,9 +17,6 @@ class GLUnavailableError(RuntimeError):
     """No usable OpenGL: none at all, or older than 3.3 core. The message says what was found."""
 
 
-SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "software rasterizer")
-
-
 @dataclass(frozen=True)
 class GLInfo:
     vendor: str
@@ -31,101 +28,13 @@ class GLInfo:
     def line(self) -> str:
         return f"{self.renderer} ({self.vendor}), OpenGL {self.version}"
 
-    @property
-    def software(self) -> bool:
-        """A CPU renderer (Mesa's llvmpipe/softpipe, SwiftShader): GL work competes with ours for cores."""
-        return any(name in self.renderer.lower() for name in SOFTWARE_RENDERERS)
-
 
 @lru_cache(maxsize=None)
-def _library(name: str, fallback: str) -> ctypes.CDLL | None:
+def library(name: str, fallback: str) -> ctypes.CDLL | None:
     try:
         return ctypes.CDLL(ctypes.util.find_library(name) or fallback)
     except OSError:
         return None
-
-
-GL_TEXTURE_2D = 0x0DE1
-GL_RGBA, GL_BGRA, GL_UNSIGNED_BYTE = 0x1908, 0x80E1, 0x1401
-
-
-def _gl_function(name: str):  # a ctypes function, or None
-    gl = _library("GL", "libGL.so.1") or _library("OpenGL", "libOpenGL.so.0")
-    return getattr(gl, name, None)
-
-
-def finish_without_gil() -> bool:
-    """glFinish on this thread's current context, with the GIL released while it waits.
-
-    moderngl holds the GIL for the whole of every call, and a call that has to wait for the GL (a
-    read-back; on a software renderer also sampling a texture still being drawn) waits with it held:
-    training, the video writer and every other Python thread stall behind the renderer. ctypes
-    releases the GIL around a foreign call, so finishing here first leaves moderngl nothing to wait for.
-    Returns False where no GL library loads through ctypes (then moderngl waits as before).
-    """
-    finish = _gl_function("glFinish")
-    if finish is None:
-        return False
-    finish()
-    return True
-
-
-def flush_batch() -> bool:
-    """glFlush: what was drawn so far goes to the driver as a batch of its own (llvmpipe bins and
-    rasterises each batch apart; it does not wait for it). False where ctypes cannot reach GL."""
-    flush = _gl_function("glFlush")
-    if flush is None:
-        return False
-    flush()
-    return True
-
-
-def build_mipmaps_without_gil(texture: moderngl.Texture) -> None:
-    """``texture.build_mipmaps()`` with the GIL released (ctypes), for the same reason as above.
-
-    On llvmpipe the first mipmap build in a process JIT-compiles a shader: ~140 ms during which, through
-    moderngl, training and the rest of start-up would wait.
-    """
-    generate = _gl_function("glGenerateMipmap")
-    if generate is None:
-        texture.build_mipmaps()
-        return
-    texture.use(0)
-    generate(GL_TEXTURE_2D)
-
-
-def bgra_texture(ctx: moderngl.Context, size: tuple[int, int]) -> tuple[moderngl.Texture, str]:
-    """An 8-bit RGBA texture to draw into, stored B, G, R, A where the driver allows; and that order.
-
-    Mesa's llvmpipe copies a texture stretched into a rectangle on its 8-bit linear path (several
-    times cheaper than its general sampler) only from and to BGRA storage, and reads BGRA back at
-    memcpy speed (RGBA from BGRA: 3x slower). GL has no sized BGRA format: asking for the unsized
-    ``GL_RGBA`` with BGRA data is how a driver is told (Mesa then stores it so). Colours in shaders
-    are the same either way. Where ctypes cannot reach GL: moderngl's RGBA texture, ``"rgba"``.
-    """
-    texture = ctx.texture(size, 4)
-    bind, specify = _gl_function("glBindTexture"), _gl_function("glTexImage2D")
-    if bind is None or specify is None:
-        return texture, "rgba"
-    bind(GL_TEXTURE_2D, texture.glo)
-    specify(GL_TEXTURE_2D, 0, GL_RGBA, int(size[0]), int(size[1]), 0, GL_BGRA, GL_UNSIGNED_BYTE, None)
-    return texture, "bgra"
-
-
-def read_bgra_into(framebuffer: moderngl.Framebuffer, buffer) -> None:
-    """The framebuffer's pixels as BGRA bytes (bottom row first) into ``buffer``, with the GIL released.
-
-    moderngl reads only RGBA (and waits for the GL holding the GIL); see :func:`bgra_texture` for why BGRA.
-    """
-    read = _gl_function("glReadPixels")
-    w, h = framebuffer.size
-    if read is None:
-        raise GLUnavailableError("glReadPixels is not reachable through ctypes; read RGBA instead")
-    view = memoryview(buffer).cast("B")
-    if view.readonly or view.nbytes < w * h * 4:
-        raise ValueError(f"buffer must be writable and hold {w * h * 4} bytes, it is {view.nbytes}")
-    framebuffer.use()
-    read(0, 0, w, h, GL_BGRA, GL_UNSIGNED_BYTE, (ctypes.c_char * view.nbytes).from_buffer(view))
 
 
 def release_current_egl() -> None:
@@ -134,7 +43,7 @@ def release_current_egl() -> None:
     A headless context left current — ``render_frame`` leaves its own — makes glfw's GLX make-current
     on the same thread fail with an X BadAccess error that ends the process.
     """
-    egl = _library("EGL", "libEGL.so.1")
+    egl = library("EGL", "libEGL.so.1")
     if egl is None:
         return
     egl.eglGetCurrentContext.restype = ctypes.c_void_p
@@ -147,7 +56,7 @@ def release_current_egl() -> None:
 
 def release_current_glx() -> None:
     """Make no GLX (window) context current on this thread, before a headless EGL context takes it."""
-    glx = _library("GLX", "libGLX.so.0")
+    glx = library("GLX", "libGLX.so.0")
     if glx is None:
         return
     glx.glXGetCurrentContext.restype = ctypes.c_void_p

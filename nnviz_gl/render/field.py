@@ -8,7 +8,7 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Architecture, Snapshot
-from .context import bgra_texture
+from .gl_calls import color_texture
 from .shaders import load_program
 from .style import DEFAULT_STYLE, Style
 
@@ -66,11 +66,11 @@ class FieldPass:
     on first use and kept: the probe's bookkeeping would cost the plain field ~60 % on llvmpipe.
     """
 
-    def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE) -> None:
+    def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE, *, storage: str = "rgba") -> None:
         self.ctx = ctx
         self.style = style
+        self.storage = storage  # the colour texture's storage (Capabilities.frame_storage)
         self.compiles = 0          # architecture specialisations
-        self.probe_compiles = 0    # probe and raw-output variants (compiled on first use)
         self.probe: tuple[int, int] | None = None
         self._arch: Architecture | None = None
         self._defines: dict[str, object] = {}
@@ -134,8 +134,6 @@ class FieldPass:
                 program["u_color_pos"] = self.style.class1
                 program["u_strength"] = self.style.field_strength
             self._variants[key] = (program, self.ctx.vertex_array(program, []))
-            if key != (False, True):
-                self.probe_compiles += 1
         self._program, self._vao = self._variants[key]
         if self._params_tex is None and self._params.size:
             self._write_params()
@@ -185,7 +183,7 @@ class FieldPass:
         if self.texture is not None and self.texture.size == size:
             return
         old = (self.framebuffer, self.texture)
-        self.texture, _ = bgra_texture(self.ctx, size)  # BGRA: llvmpipe's fast copy takes only that
+        self.texture = color_texture(self.ctx, size, self.storage)
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.texture.repeat_x = self.texture.repeat_y = False
         self.framebuffer = self.ctx.framebuffer(color_attachments=[self.texture])

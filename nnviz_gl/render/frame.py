@@ -6,7 +6,8 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Snapshot
-from .context import create_headless_context, gl_info, release_current_glx
+from .capabilities import capabilities
+from .context import create_headless_context, release_current_glx
 from .offscreen import OffscreenTarget
 from .scene import Scene
 from .style import DEFAULT_STYLE, Style
@@ -40,15 +41,16 @@ class FrameRenderer:
                  ctx: moderngl.Context | None = None, gpu: int | None = None) -> None:
         self.ctx = ctx or create_headless_context(gpu)
         self._own_ctx = ctx is None
-        self.info = gl_info(self.ctx)
+        self.caps = capabilities(self.ctx)
+        self.info = self.caps.info
         self.size = check_size(size, self.info.max_framebuffer)
         if not self._own_ctx:
             # moderngl re-binds the framebuffer it last bound after making each new one; in a shared
             # context that may be one its owner has since deleted (GL_INVALID_OPERATION).
             self._make_current()
             self.ctx.detect_framebuffer(0).use()
-        self.scene = Scene(self.ctx, field_scale=field_scale, style=style)
-        self.target = OffscreenTarget(self.ctx, self.size)
+        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps)
+        self.target = OffscreenTarget(self.ctx, self.size, self.caps.frame_storage)
 
     def set_data(self, X, y, X_test=None, y_test=None, bounds=None) -> None:
         self.scene.set_data(X, y, X_test, y_test, bounds)
@@ -78,11 +80,9 @@ class FrameRenderer:
 
     @property
     def video_format(self) -> str:
-        """The raw format for a video encoder: yuv420p made on the GPU (at 4K a GPU server's CPU
-        could not convert 120 frames a second), except on a software renderer, where the GL work is
-        CPU work too and ffmpeg's conversion in its own process overlapped better (measured): there
-        the frame as stored, "bgra" (or "rgba" where the driver would not store BGRA)."""
-        return self.target.pixel_order if self.info.software else "yuv420p"
+        """The raw format a video encoder gets (:attr:`Capabilities.video_format`): yuv420p made on
+        the GPU, or the frame as stored ("bgra"/"rgba") where the GL work is CPU work too."""
+        return self.caps.video_format
 
     def read_video_frame_into(self, buffer) -> None:
         """One frame in :attr:`video_format` (BGRA/RGBA bottom row first, or yuv420p top row first)."""
@@ -101,7 +101,7 @@ class FrameRenderer:
         size = check_size(size, self.info.max_framebuffer)
         if size != self.size:
             self._make_current()
-            old, self.target = self.target, OffscreenTarget(self.ctx, size)
+            old, self.target = self.target, OffscreenTarget(self.ctx, size, self.caps.frame_storage)
             self.target.framebuffer.use()  # never leave a deleted framebuffer bound
             old.release()
             self.size = size

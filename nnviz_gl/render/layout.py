@@ -7,25 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..snapshot import Architecture, Snapshot
-
-
-@dataclass(frozen=True)
-class Rect:
-    """Pixels, origin at the top-left of the frame, y down."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def gl_viewport(self, frame_height: int) -> tuple[int, int, int, int]:
-        """The same rectangle as a GL viewport (origin bottom-left, whole pixels)."""
-        x0, y0 = int(round(self.x)), int(round(self.y))
-        x1, y1 = int(round(self.x + self.w)), int(round(self.y + self.h))
-        return x0, frame_height - y1, x1 - x0, y1 - y0
-
-    def contains(self, px: float, py: float) -> bool:
-        return self.x <= px < self.x + self.w and self.y <= py < self.y + self.h
+from .transforms import Rect
 
 
 @dataclass(frozen=True)
@@ -162,19 +144,3 @@ def _learning(snapshot: Snapshot, previous: Snapshot) -> np.ndarray:
         ramp = (delta - threshold) / max(top - threshold, 1e-12)
         parts.append(np.where(delta >= threshold, 0.5 + 0.5 * np.clip(ramp, 0.0, 1.0), 0.0))
     return np.concatenate(parts)
-
-
-def data_to_pixels(points: np.ndarray, bounds: tuple[float, float, float, float], panel: Rect) -> np.ndarray:
-    """Data x grows to the right, data y grows upwards."""
-    xmin, xmax, ymin, ymax = bounds
-    px = panel.x + (points[:, 0] - xmin) / (xmax - xmin) * panel.w
-    py = panel.y + (1.0 - (points[:, 1] - ymin) / (ymax - ymin)) * panel.h
-    return np.column_stack([px, py])
-
-
-def data_bounds(*arrays: np.ndarray, pad: float = 0.5) -> tuple[float, float, float, float]:
-    """The data's extent plus a margin, as scikit-learn's classifier-comparison plots do."""
-    pts = np.concatenate([a for a in arrays if a is not None and len(a)])
-    pts = pts[np.isfinite(pts).all(axis=1)]
-    (xmin, ymin), (xmax, ymax) = pts.min(axis=0), pts.max(axis=0)
-    return float(xmin - pad), float(xmax + pad), float(ymin - pad), float(ymax + pad)

@@ -5,27 +5,24 @@ from __future__ import annotations
 import moderngl
 import numpy as np
 
-from .context import bgra_texture, finish_without_gil, read_bgra_into
+from .gl_calls import color_texture, finish_without_gil, read_bgra_into
 from .yuv import Yuv420Pass
 
 
 class OffscreenTarget:
-    """An 8-bit colour texture, stored BGRA where the driver allows (``pixel_order``), read back in that
-    order (RGB was 3-10x slower on llvmpipe, RGBA from BGRA 3x) or, for video on a GPU, converted to
-    yuv420p there first (the converter samples the texture, hence not a renderbuffer)."""
+    """An 8-bit colour texture stored as the driver's capabilities say (``pixel_order``), read back in
+    that order (the cheapest read) or, for video on a GPU, converted to yuv420p there first (the
+    converter samples the texture, hence not a renderbuffer)."""
 
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], storage: str = "rgba") -> None:
         self.ctx = ctx
         self.size = (int(size[0]), int(size[1]))
-        self.texture, self.pixel_order = bgra_texture(ctx, self.size)
+        self.pixel_order = storage  # Capabilities.frame_storage
+        self.texture = color_texture(ctx, self.size, storage)
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.texture.repeat_x = self.texture.repeat_y = False
         self.framebuffer = ctx.framebuffer(color_attachments=[self.texture])
         self._yuv: Yuv420Pass | None = None
-
-    @property
-    def frame_bytes(self) -> int:
-        return self.size[0] * self.size[1] * 4
 
     def read_into(self, buffer: bytearray | memoryview) -> None:
         """Raw RGBA, bottom row first (GL order); the video sink flips it for free in ffmpeg."""

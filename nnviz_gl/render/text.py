@@ -17,7 +17,7 @@ import moderngl
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .context import build_mipmaps_without_gil
+from .gl_calls import build_mipmaps_without_gil
 from .shaders import load_program
 
 ANCHORS = ("left", "center", "right")

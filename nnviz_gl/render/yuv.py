@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import moderngl
 
-from .context import finish_without_gil
+from .gl_calls import finish_without_gil
 from .shaders import load_program
 
 
