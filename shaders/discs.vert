@@ -1,11 +1,10 @@
 #version 330 core
 // Instanced anti-aliased discs with an outline: neurons and data points.
-#include "common.glsl"
 in vec2 in_corner;        // -1..1
 in vec3 in_disc;          // centre.xy px, radius px
 in vec4 in_fill;
 in vec4 in_outline;       // rgb, width px
-uniform vec4 u_view;        // the frame rectangle the viewport shows (common.glsl)
+uniform mat4 u_projection;  // frame pixels -> clip space (transforms.py)
 out vec2 v_offset;        // pixels from the centre
 out float v_radius;
 out vec4 v_fill;
@@ -17,5 +16,5 @@ void main() {
     v_radius = in_disc.z;
     v_fill = in_fill;
     v_outline = in_outline;
-    gl_Position = pixel_to_clip(in_disc.xy + v_offset, u_view);
+    gl_Position = u_projection * vec4(in_disc.xy + v_offset, 0.0, 1.0);
 }

@@ -1,10 +1,9 @@
 #version 330 core
 // One instanced quad per connection, widened on the GPU; a 1 px fringe carries the anti-aliasing.
-#include "common.glsl"
 in vec2 in_corner;        // x: 0..1 along the edge, y: -1..1 across
 in vec4 in_ends;          // p0.xy, p1.xy in pixels (per architecture)
 in vec3 in_style;         // width px, signed strength -1..1, learning 0..1 (per snapshot)
-uniform vec4 u_view;        // the frame rectangle the viewport shows (common.glsl)
+uniform mat4 u_projection;  // frame pixels -> clip space (transforms.py)
 out float v_across;       // pixels from the centre line
 out float v_along;        // pixels from p0
 out float v_half_width;
@@ -26,5 +25,5 @@ void main() {
     v_half_width = half_width;
     v_strength = in_style.y;
     v_learning = in_style.z;
-    gl_Position = pixel_to_clip(p, u_view);
+    gl_Position = u_projection * vec4(p, 0.0, 1.0);
 }

@@ -3,22 +3,15 @@ the rectangle pass (the background between panels)."""
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import moderngl
 import numpy as np
 
 from .shaders import load_program
+from .transforms import Rect
 
 _QUAD_ALONG = np.array([[0, -1], [1, -1], [1, 1], [0, -1], [1, 1], [0, 1]], np.float32)
 _QUAD_CENTRED = np.array([[-1, -1], [1, -1], [1, 1], [-1, -1], [1, 1], [-1, 1]], np.float32)
 _QUAD_UNIT = np.array([[0, 0], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1]], np.float32)
-
-
-def view_uniform(view: Sequence[float]) -> tuple[float, float, float, float]:
-    """(x, y, w, h) for common.glsl's ``pixel_to_clip``: a panel's rectangle, or (w, h) for a whole frame."""
-    values = tuple(float(v) for v in view)
-    return values if len(values) == 4 else (0.0, 0.0, *values)
 
 
 class _InstancedPass:
@@ -68,12 +61,13 @@ class _InstancedPass:
         self.buffers[index].write(data.tobytes())
         self.count = len(data)
 
-    def draw(self, view: Sequence[float]) -> None:
-        """Draw every instance; ``view`` is the frame rectangle the current viewport shows: (x, y,
-        width, height) in frame pixels, or (width, height) for the whole frame."""
+    def draw(self, view: Rect | tuple[int, int]) -> None:
+        """Draw every instance; ``view`` is the frame rectangle the current viewport shows, or the
+        frame's (width, height) when it shows the whole frame."""
         if self.count == 0:
             return
-        self.program["u_view"] = view_uniform(view)
+        rect = view if isinstance(view, Rect) else Rect(0, 0, view[0], view[1])
+        self.program["u_projection"].write(rect.projection().tobytes())
         self.vao.render(moderngl.TRIANGLES, vertices=6, instances=self.count)
 
 

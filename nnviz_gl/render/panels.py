@@ -153,8 +153,8 @@ class NetworkPanel(Panel):
     def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
         box = self.box()
         framebuffer.viewport = box.gl_viewport(frame_size[1])
-        self.edges.draw(box.view())
-        self.neurons.draw(box.view())
+        self.edges.draw(box)
+        self.neurons.draw(box)
 
     def labels(self) -> list[TextItem]:
         if self.architecture is None:
@@ -237,7 +237,7 @@ class FieldPanel(Panel):
         self.composite.draw(self.field, framebuffer, viewport, boundary_px=max(1.5, 2.5 * self.lay.unit))
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        self.points.draw(self.rect.view())  # clipped to the panel by its viewport, as the field is
+        self.points.draw(self.rect)  # clipped to the panel by its viewport, as the field is
 
     def _point_discs(self) -> np.ndarray:
         """Test points (translucent) under training points (opaque, outlined), in frame pixels."""

@@ -3,7 +3,11 @@
 Frame pixels have their origin at the top-left, y down (what a user sees and a mouse reports); GL
 viewports are whole pixels from the bottom-left; data coordinates grow right and up. A panel is a
 :class:`Rect` of the frame; a :class:`DataView` is the data rectangle a panel shows. Zoom and pan are
-a different ``DataView``, never a different formula elsewhere. Numpy only.
+a different ``DataView``, never a different formula elsewhere.
+
+The maps are pyrr 4x4 matrices in its row-vector convention (``points @ M``), which a shader takes
+as ``uniform mat4`` and applies as ``M * vec4(p, 0, 1)``: data -> frame pixels -> clip space compose
+by multiplication, so a zoomed view is one more matrix, on the CPU and the GPU alike. No GL here.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from pyrr import matrix44
 
 Bounds = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax in data units
 
@@ -35,10 +40,10 @@ class Rect:
         r = self.rounded()
         return int(r.x), int(frame_height - r.y - r.h), int(r.w), int(r.h)
 
-    def view(self) -> tuple[float, float, float, float]:
-        """(x, y, w, h) of :meth:`rounded`: what a pass drawing in this rect's viewport maps to clip space."""
+    def projection(self) -> np.ndarray:
+        """Frame pixels -> clip space for a pass drawing in this rect's viewport (:meth:`rounded`)."""
         r = self.rounded()
-        return float(r.x), float(r.y), float(r.w), float(r.h)
+        return matrix44.create_orthogonal_projection(r.x, r.x + r.w, r.y + r.h, r.y, -1.0, 1.0, dtype=np.float32)
 
     def padded(self, pad: float) -> "Rect":
         return Rect(self.x - pad, self.y - pad, self.w + 2 * pad, self.h + 2 * pad)
@@ -54,26 +59,34 @@ class DataView:
     bounds: Bounds
     panel: Rect
 
+    def matrix(self) -> np.ndarray:
+        """Data -> frame pixels: (xmin, ymax) lands on the panel's top-left corner, (xmax, ymin) on
+        its bottom-right."""
+        xmin, xmax, ymin, ymax = self.bounds
+        p = self.panel
+        to_origin = matrix44.create_from_translation([-xmin, -ymax, 0.0])
+        scale = matrix44.create_from_scale([p.w / (xmax - xmin), -p.h / (ymax - ymin), 1.0])
+        to_panel = matrix44.create_from_translation([p.x, p.y, 0.0])
+        return to_origin @ scale @ to_panel
+
     def to_pixels(self, points: np.ndarray) -> np.ndarray:
         """(n, 2) data points -> (n, 2) frame pixels."""
-        xmin, xmax, ymin, ymax = self.bounds
-        points = np.asarray(points, np.float64).reshape(-1, 2)
-        px = self.panel.x + (points[:, 0] - xmin) / (xmax - xmin) * self.panel.w
-        py = self.panel.y + (1.0 - (points[:, 1] - ymin) / (ymax - ymin)) * self.panel.h
-        return np.column_stack([px, py])
+        return _apply(self.matrix(), points)
 
     def to_data(self, pixels: np.ndarray) -> np.ndarray:
         """(n, 2) frame pixels -> (n, 2) data points (the inverse of :meth:`to_pixels`)."""
-        xmin, xmax, ymin, ymax = self.bounds
-        pixels = np.asarray(pixels, np.float64).reshape(-1, 2)
-        x = xmin + (pixels[:, 0] - self.panel.x) / self.panel.w * (xmax - xmin)
-        y = ymin + (1.0 - (pixels[:, 1] - self.panel.y) / self.panel.h) * (ymax - ymin)
-        return np.column_stack([x, y])
+        return _apply(matrix44.inverse(self.matrix()), pixels)
 
     def field_uniforms(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The field shader's data origin (at the texture's lower-left) and span."""
         xmin, xmax, ymin, ymax = self.bounds
         return (xmin, ymin), (xmax - xmin, ymax - ymin)
+
+
+def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    homogeneous = np.column_stack([points, np.zeros(len(points)), np.ones(len(points))])
+    return (homogeneous @ matrix)[:, :2]
 
 
 def data_bounds(*arrays: np.ndarray | None, pad: float = 0.5) -> Bounds:
