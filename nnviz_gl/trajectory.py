@@ -316,7 +316,7 @@ class TrajectoryReader:
         if count != self._count:
             mapped = np.memmap(self._file, dtype=_RECORD_DTYPE, mode="r", offset=self._records_offset,
                                shape=(count, self._record_values)) if count else None
-            # a plain ndarray view of the mapping (it keeps the mapping alive) indexes ~3x faster than memmap
+            # a plain ndarray view of the mapping (it keeps the mapping alive) indexes faster than a memmap
             self._records = None if mapped is None else mapped.view(np.ndarray)
             self._count = count
         return count

@@ -14,16 +14,19 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render.context import create_headless_context, gl_info
+    from ..render.capabilities import capabilities
+    from ..render.context import create_headless_context
     from ..sinks.ffmpeg import encoder_report, ffmpeg_exe
 
     ctx = create_headless_context(args.gpu)
-    info = gl_info(ctx)
+    caps = capabilities(ctx)
+    info = caps.info
     ctx.release()
     print(f"OpenGL vendor:    {info.vendor}")
     print(f"OpenGL renderer:  {info.renderer}")
     print(f"OpenGL version:   {info.version}")
     print(f"largest frame:    {info.max_framebuffer[0]}x{info.max_framebuffer[1]}")
+    print(f"drawing:          {caps.line()}")
     print(f"ffmpeg:           {ffmpeg_exe()}  (IMAGEIO_FFMPEG_EXE=/path/to/ffmpeg picks another)")
     for codec, reason in encoder_report():
         print(f"encoder {codec:<11} {'works' if reason is None else 'not available: ' + reason}")

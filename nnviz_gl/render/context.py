@@ -110,8 +110,8 @@ def spread_software_rasterizer() -> None:
     """Give Mesa's llvmpipe twice as many raster threads as cores, unless the user chose (LP_NUM_THREADS).
 
     Our renderer shares the cores with the encoder and with training; with one raster thread per core,
-    a thread the OS pauses for them holds its tiles while the others sit idle. Whole 300-frame renders
-    on 2 cores ran 5-9 % faster this way. Read when a context is made; harmless for GPU drivers.
+    a thread the OS pauses for them holds its tiles while the others sit idle. Read when a context is
+    made (so it is set before one), ignored by GPU drivers; the count made is in ``Capabilities``.
     """
     os.environ.setdefault("LP_NUM_THREADS", str(min(2 * (os.cpu_count() or 1), 32)))
 

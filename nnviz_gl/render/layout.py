@@ -51,8 +51,7 @@ def uncovered_boxes(size: tuple[int, int], covered: list[GLBox]) -> list[GLBox]:
     """Boxes that tile the frame minus ``covered``: where the background shows between panels.
 
     A frame is then one full clear in the panels' colour plus one draw of these strips, instead of
-    clearing most pixels twice (a scissored clear cost llvmpipe more than a full one, and one
-    scissored clear per strip ~0.8 ms each at 4K).
+    clearing most pixels twice or one scissored clear per strip (see benchmarks/README.md).
     """
     w, h = size
     clipped = [(max(0, x), max(0, y), min(w, x + bw), min(h, y + bh)) for x, y, bw, bh in covered]
