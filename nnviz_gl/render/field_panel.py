@@ -1,6 +1,6 @@
 """The field panel's colours and p = 0.5 line: the field texture drawn into its panel at output size.
 
-Two strategies give the same picture; :func:`field_composite_pass` picks one per context from its
+Two strategies give the same picture; the field panel (``panels.py``) picks one per context from its
 :class:`~nnviz_gl.render.capabilities.Capabilities`: :class:`FieldCompositePass` (one pass, every
 pixel samples the texture and draws the line: what a GPU does in no time) or, on llvmpipe,
 :class:`~nnviz_gl.render.linear_copy.LinearCopyPass` (its 8-bit copy, then the line in cells).
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import moderngl
 
-from .capabilities import LINEAR_COPY, Capabilities
 from .field import FieldPass, release_variants
 from .shaders import load_program
 from .style import DEFAULT_STYLE, Style
@@ -64,12 +63,3 @@ class FieldCompositePass:
     def release(self) -> None:
         release_variants(self._variants)
 
-
-def field_composite_pass(ctx: moderngl.Context, caps: Capabilities,
-                         style: Style = DEFAULT_STYLE) -> FieldCompositePass:
-    """The field panel's strategy for this driver, chosen once."""
-    if caps.field_panel == LINEAR_COPY:
-        from .linear_copy import LinearCopyPass  # llvmpipe only: a GPU never loads it
-
-        return LinearCopyPass(ctx, style, caps.frame_storage)
-    return FieldCompositePass(ctx, style)

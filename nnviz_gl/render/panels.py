@@ -15,9 +15,9 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Architecture, Snapshot
-from .capabilities import Capabilities
+from .capabilities import LINEAR_COPY, Capabilities
 from .field import FieldPass
-from .field_panel import field_composite_pass
+from .field_panel import FieldCompositePass
 from .gl_calls import finish_without_gil
 from .instanced import DiscPass, EdgePass
 from .layout import FrameLayout, NetworkGeometry, edge_style, network_geometry
@@ -36,6 +36,15 @@ AUTO_FIELD_MIN, AUTO_FIELD_MAX, AUTO_FIELD_RATIO = 256, 512, 0.3
 def auto_field_side(panel_side: int) -> int:
     """Field texels along the panel's side: 30 % of its pixels, at least 256 (or every pixel), at most 512."""
     return int(min(panel_side, max(AUTO_FIELD_MIN, min(AUTO_FIELD_MAX, panel_side * AUTO_FIELD_RATIO))))
+
+
+def field_composite_pass(ctx: moderngl.Context, caps: Capabilities, style: Style) -> FieldCompositePass:
+    """The field panel's strategy for this driver, chosen once per panel."""
+    if caps.field_panel == LINEAR_COPY:
+        from .linear_copy import LinearCopyPass  # llvmpipe only: a GPU never loads it
+
+        return LinearCopyPass(ctx, style, caps.frame_storage)
+    return FieldCompositePass(ctx, style)
 
 
 class Panel:
