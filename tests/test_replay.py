@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from window_helpers import FakeClock
 
 from nnviz_gl.render.layout import frame_layout
 from nnviz_gl.speeds import SPEEDS, check_speed, next_speed
@@ -67,16 +68,6 @@ def recorded(tmp_path_factory) -> tuple[Path, list]:
             snapshots.append(trainer.step())
             writer.publish(snapshots[-1])
     return path, snapshots
-
-
-class FakeClock:
-    """The viewer's wall clock, moved by hand so playback is exact."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

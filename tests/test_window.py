@@ -14,53 +14,16 @@ import time
 
 import numpy as np
 import pytest
+from window_helpers import FakeClock, settle, tiny_snapshot
 
-from nnviz_gl.render.layout import Rect, data_to_pixels, network_geometry
-from nnviz_gl.render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
-from nnviz_gl.snapshot import Architecture
+from nnviz_gl.render.picking import pixel_to_data
 from nnviz_gl.speeds import SPEEDS, next_speed
 
 SIZE = (640, 400)
 SUMMARY = re.compile(r"^frames=(\d+) seconds=([\d.]+) fps=([\d.]+) epochs=(\d+)$", re.MULTILINE)
 
 
-# -- picking: numpy only --------------------------------------------------------------------------
-def test_nearest_edge_picks_the_closest_segment_within_reach() -> None:
-    ends = np.array([[0, 0, 100, 0], [0, 10, 100, 10], [0, 0, 0, 100]], np.float32)
-    assert nearest_edge(ends, (50, 3), 4.0) == 0
-    assert nearest_edge(ends, (50, 8), 4.0) == 1
-    assert nearest_edge(ends, (2, 60), 4.0) == 2
-    assert nearest_edge(ends, (50, 30), 4.0) is None  # too far from all
-    assert nearest_edge(ends, (105, 0), 4.0) is None  # beyond the end point: distance to the end, not the line
-
-
-def test_neuron_hit_and_its_address() -> None:
-    geo = network_geometry(Architecture((2, 3, 1), "relu"), Rect(0, 0, 400, 300), 1.0)
-    for i, centre in enumerate(geo.neurons):
-        assert neuron_at(geo.neurons, geo.neuron_radius, centre + geo.neuron_radius * 0.5) == i
-    assert neuron_at(geo.neurons, geo.neuron_radius, (-50, -50)) is None
-    assert [neuron_address(geo.neuron_layer, i) for i in range(6)] == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 0)]
-
-
-def test_edge_address_follows_the_flattened_weights() -> None:
-    sizes = (2, 3, 1)
-    w0 = np.arange(6).reshape(2, 3)
-    flat = np.concatenate([w0.reshape(-1), [6, 7, 8]])
-    for index, value in enumerate(flat):
-        layer, source, target = edge_address(sizes, index)
-        assert (w0[source, target] if layer == 0 else 6 + source) == value
-    with pytest.raises(IndexError, match="9 edges"):
-        edge_address(sizes, 9)
-
-
-def test_pixel_to_data_inverts_data_to_pixels() -> None:
-    panel, bounds = Rect(100, 50, 400, 300), (-2.0, 3.0, -1.0, 4.0)
-    points = np.array([[0.0, 0.0], [-1.5, 3.5], [2.9, -0.9]])
-    for point, pixel in zip(points, data_to_pixels(points, bounds, panel)):
-        assert pixel_to_data(pixel, bounds, panel) == pytest.approx(tuple(point))
-    assert pixel_to_data((99, 60), bounds, panel) is None
-
-
+# -- numpy only ------------------------------------------------------------------------------------
 def test_speed_ladder_goes_up_to_unlimited_and_back() -> None:
     """The live window's ladder: the replay's one, with "as fast as training goes" (None) above the top."""
     assert next_speed(30, +1, unlimited=True) == 60
@@ -73,16 +36,6 @@ def test_speed_ladder_goes_up_to_unlimited_and_back() -> None:
 
 
 # -- the window --------------------------------------------------------------------------------
-class FakeClock:
-    """The viewer's wall clock, moved by hand so glides are exact."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def live(display, tmp_path_factory):
     """One window with real training behind it (paused, so each test decides what runs)."""
@@ -122,53 +75,6 @@ def drained(thread) -> None:
     done = threading.Event()
     thread._command(done.set)
     assert done.wait(10), "the training thread did not get to the command"
-
-
-def settle(viewer) -> np.ndarray:
-    """Draw the latest snapshot with its glide ended; the frame's pixels."""
-    from nnviz_gl.sinks.window_glide import MAX_GLIDE_S
-
-    viewer.clock = FakeClock()
-    # past any glide, even one that a snapshot arriving now starts from the last frame drawn
-    viewer.clock.now = max(time.perf_counter(), viewer.glide.last_drawn or 0.0) + MAX_GLIDE_S
-    viewer.frame()
-    viewer.draw()
-    viewer.clock = time.perf_counter
-    return viewer.read_rgb()
-
-
-def tiny_snapshot(seed: int = 0):
-    from nnviz_gl.snapshot import Snapshot
-
-    rng = np.random.default_rng(seed)
-    return Snapshot(weights=[rng.normal(size=(2, 3)), rng.normal(size=(3, 1))], biases=[np.zeros(3), np.zeros(1)],
-                    activation="tanh")
-
-
-def headless_frame(viewer, trainer, snapshot, previous) -> np.ndarray:
-    """The frame the video path draws (an offscreen FrameRenderer, no window) of ``snapshot`` with the
-    window's data, view and field scale: the window must show the same picture but for its heads-up text."""
-    from nnviz_gl.render.frame import FrameRenderer
-
-    d = trainer.dataset
-    renderer = FrameRenderer(viewer.fb_size, field_scale=viewer.scene.field_scale)
-    try:
-        renderer.set_data(d.X_train, d.y_train, d.X_test, d.y_test, bounds=viewer.scene.bounds)
-        renderer.draw(snapshot, previous)
-        return renderer.read_rgb()
-    finally:
-        renderer.release()
-
-
-def differing(a: np.ndarray, b: np.ndarray, tolerance: int = 8) -> float:
-    """The fraction of pixels where ``a`` and ``b`` differ by more than ``tolerance`` in some channel."""
-    return float(np.mean(np.any(np.abs(a.astype(int) - b.astype(int)) > tolerance, axis=-1)))
-
-
-def coarse(rgb: np.ndarray, block: int = 8) -> np.ndarray:
-    """Means of ``block`` x ``block`` tiles: what a picture shows, without a codec's fine-grained noise."""
-    h, w = (rgb.shape[0] // block) * block, (rgb.shape[1] // block) * block
-    return rgb[:h, :w].reshape(h // block, block, w // block, block, 3).mean(axis=(1, 3))
 
 
 def field_pixels(viewer, rgb: np.ndarray) -> np.ndarray:
@@ -336,74 +242,6 @@ def test_plus_and_minus_change_training_speed(live) -> None:
     thread.speed = None
 
 
-def test_s_saves_the_frame_as_a_png(live) -> None:
-    import glfw
-    from PIL import Image
-
-    viewer, thread, trainer = live
-    settle(viewer)
-    viewer.on_key(glfw.KEY_S, glfw.PRESS)
-    saved = sorted(viewer.output_dir.glob("nnviz-*.png"))
-    assert len(saved) == 1
-    image = np.asarray(Image.open(saved[0]).convert("RGB"))
-    assert image.shape == (SIZE[1], SIZE[0], 3)
-    # the picture the headless renderer makes of the snapshot on screen, row 0 at the top (the window
-    # adds only its heads-up line); and not the picture of another snapshot
-    snapshot, previous = viewer.shown, viewer.glide.before
-    assert differing(image, headless_frame(viewer, trainer, snapshot, previous)) < 0.02
-    other = type(snapshot)([w * 0.5 for w in snapshot.weights], snapshot.biases, activation=snapshot.activation,
-                           epoch=snapshot.epoch)
-    assert differing(image, headless_frame(viewer, trainer, other, previous)) > 0.05
-
-
-def test_v_records_the_window_into_an_mp4(live) -> None:
-    """Every frame drawn while recording is one video frame, in order, showing what the window showed."""
-    import glfw
-
-    from nnviz_gl.sinks.probe import probe, read_frames
-    from nnviz_gl.sinks.window_recording import RECORD_FPS
-
-    viewer, thread, _ = live
-    settle(viewer)
-    clock = viewer.clock = FakeClock()
-    clock.now = viewer.glide.last_drawn + 10.0
-    shown = []
-    try:
-        now = viewer.shown
-        Snap = type(now)
-        start = Snap(now.weights, [*now.biases[:-1], now.biases[-1] - 4.0], activation=now.activation, epoch=now.epoch)
-        viewer.publish(start)
-        viewer.frame()
-        clock.now += 0.24
-        viewer.frame()  # the glide to the next snapshot starts from the last frame drawn
-        viewer.on_key(glfw.KEY_V, glfw.PRESS)
-        assert viewer.recording
-        # the next snapshot 0.24 s later, the output's bias from -4 to +4 off: a glide over the 12 frames
-        # recorded, the field's colour moving from one class to the other, each frame a different picture
-        viewer.publish(Snap(now.weights, [*now.biases[:-1], now.biases[-1] + 4.0], activation=now.activation,
-                            epoch=now.epoch + 1))
-        for _ in range(12):
-            clock.now += 0.02  # frames drawn 20 ms apart: the video's 30 fps does not follow the clock
-            viewer.draw()
-            shown.append(viewer.read_rgb())  # what frame() draws next, at the same clock
-            viewer.frame()
-        viewer.on_key(glfw.KEY_V, glfw.PRESS)
-    finally:
-        viewer.clock = time.perf_counter
-        viewer.publish(thread.trainer.current_snapshot())
-        settle(viewer)
-    assert not viewer.recording
-    info = probe(viewer.recording_path)
-    assert (info.width, info.height) == SIZE and info.fps == pytest.approx(RECORD_FPS)
-    decoded = read_frames(viewer.recording_path).astype(int)
-    assert len(decoded) == len(shown) == info.frames
-    pictures = [coarse(f) for f in shown]
-    for k, frame in enumerate(decoded):
-        assert np.abs(frame - shown[k]).mean() < 4.5, k  # the window's own pixels, within what H.264 changes
-        distances = [np.abs(coarse(frame) - picture).mean() for picture in pictures]
-        assert int(np.argmin(distances)) == k and distances[k] < 2.5, (k, distances)  # its own frame, in order
-
-
 def test_h_toggles_the_help_overlay(live) -> None:
     import glfw
 
@@ -549,33 +387,6 @@ def test_watch_without_a_display_says_what_to_do_in_one_line() -> None:
     assert len(lines) == 1, run.stderr
     assert "no display" in lines[0] and "nnviz-gl render" in lines[0] and "xvfb-run" in lines[0]
     assert "Traceback" not in run.stderr and run.stdout == ""
-
-
-def test_render_frame_and_a_window_share_a_thread(display) -> None:
-    """Headless frames before, during and after a window on the same thread, in one process: no X
-    error, and every picture right (the window's the same each time, the headless ones identical)."""
-    from nnviz_gl import render_frame
-    from nnviz_gl.sinks.window import Viewer
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(20, 2))
-    y = (X[:, 0] > 0).astype(int)
-    snap = tiny_snapshot()
-    first = render_frame(snap, X, y, size=(320, 200))
-    with Viewer((320, 200), vsync=False) as viewer:
-        viewer.set_data(X, y)
-        viewer.publish(snap)
-        assert viewer.draw()
-        window = viewer.read_rgb()
-        during = render_frame(snap, X, y, size=(320, 200))
-        assert viewer.draw()
-        window_again = viewer.read_rgb()
-    after = render_frame(snap, X, y, size=(320, 200))
-    assert first.std() > 10 and window.std() > 10
-    assert np.array_equal(first, during) and np.array_equal(first, after)
-    assert np.array_equal(window, window_again)
-    # the window draws that same picture, but for its heads-up line
-    assert differing(window, first) < 0.03
 
 
 def test_watch_with_opengl_too_old_says_what_is_needed_and_that_render_works(display) -> None:

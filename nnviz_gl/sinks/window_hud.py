@@ -77,7 +77,7 @@ class HeadsUp:
         message = self._message if now < self._message_until else ""
         hover = v.input
         key = (round(self.fps), self.status(), message, self.show_help, v.recording, hover.edge, hover.neuron,
-               v.glide.version if hover.edge is not None else 0, v.fb_size,
+               v.glide.version if hover.edge is not None else 0, v.fb_size, v.scene.layout is not None,
                None if v.extension is None else v.extension.overlay_state())
         if key == self._key:
             return
