@@ -22,9 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from nnviz_gl.sinks.window import WINDOW_FIELD_SCALE
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's nnviz_gl, not an installed one
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from nnviz_gl.render.style import WINDOW_FIELD_SCALE  # noqa: E402 (after the path)
 
 
 XVFB_PID: int | None = None  # our own Xvfb, whose CPU time (it receives every swapped frame) is counted too

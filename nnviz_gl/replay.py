@@ -19,18 +19,16 @@ from pathlib import Path
 
 import glfw
 import moderngl
-import numpy as np
 
 from .render.context import release_current_egl
-from .render.layout import Rect
-from .render.shaders import load_program
-from .render.text import INSTANCE_FLOATS, TextItem
+from .render.text import TextItem
 from .sinks.window import WINDOW_FIELD_SCALE, Viewer
+from .sinks.window_recording import record_help
 from .snapshot import Snapshot
+from .speeds import check_speed, next_speed
+from .timeline import TimelineDrawing, timeline_labels, timeline_layout
 from .trajectory import TrajectoryError, TrajectoryReader
 
-# + / − walk this ladder of snapshots per second
-SPEEDS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 250, 500, 1000)
 FOLLOW_EVERY_S = 0.25  # how often a file still being written is looked at again
 MAX_STEP_S = 0.25      # a stalled frame (window dragged, machine busy) moves playback at most this far
 
@@ -41,25 +39,11 @@ HELP_LINES = (
     "+ / -        speed (snapshots per second)",
     "drag         on the timeline: scrub",
     "s            save a PNG of this frame",
-    "v            start / stop recording an mp4",
+    *record_help(13),
     "h            this help",
     "q, Esc       quit",
     "mouse        hover a connection: its weight; hover a neuron: its own field",
 )
-
-
-def next_speed(speed: float, direction: int) -> float:
-    """The next step of :data:`SPEEDS` up (``direction`` > 0) or down from ``speed``, clamped at the ends."""
-    if direction > 0:
-        return next((s for s in SPEEDS if s > speed * 1.001), SPEEDS[-1])
-    return next((s for s in reversed(SPEEDS) if s < speed * 0.999), SPEEDS[0])
-
-
-def check_speed(speed: float) -> float:
-    speed = float(speed)
-    if not (math.isfinite(speed) and speed > 0):
-        raise ValueError(f"replay speed must be a finite number of snapshots per second above 0, got {speed}")
-    return speed
 
 
 @dataclass(frozen=True)
@@ -78,75 +62,6 @@ class ReplayStats:
     def line(self) -> str:
         return (f"frames={self.frames} seconds={self.seconds:.2f} fps={self.fps:.1f} "
                 f"snapshots={self.snapshots} epoch={self.epoch}")
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """Where the timeline sits in a frame (pixels, y down): the track, and the taller band that grabs it."""
-
-    track: Rect
-    grab: Rect
-    knob_radius: float
-    label_y: float
-    label_px: float
-
-    def fraction_at(self, x: float) -> float:
-        """The fraction of the run (0..1) at pixel column ``x``, clamped to the track."""
-        return min(1.0, max(0.0, (x - self.track.x) / max(self.track.w, 1.0)))
-
-    def x_at(self, fraction: float) -> float:
-        return self.track.x + min(1.0, max(0.0, fraction)) * self.track.w
-
-
-def timeline_layout(layout) -> Timeline:
-    """The timeline along the bottom of the network panel, just above the window's heads-up line
-    (the field panel stays uncovered)."""
-    net, unit, label_px = layout.network, layout.unit, layout.label_px
-    height = max(4.0, 10.0 * unit)
-    knob = max(5.0, 11.0 * unit)
-    hud_top = net.y + net.h - 8.0 * unit - 1.5 * label_px  # the viewer's fps / help line sits below this
-    centre = hud_top - 6.0 * unit - knob
-    left = net.x + 16.0 * unit + knob
-    track = Rect(left, centre - height * 0.5, max(net.x + net.w - 16.0 * unit - knob - left, 1.0), height)
-    reach = max(knob, 8.0)
-    grab = Rect(track.x - reach, centre - reach - 2.0, track.w + 2 * reach, 2 * reach + 4.0)
-    return Timeline(track, grab, knob, centre - knob - 3.0 - 0.5 * label_px, label_px)
-
-
-_UNIT_QUAD = np.array([0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1], dtype=np.float32)
-_BOXES = 4  # backing, track, played part, knob
-
-
-class _TimelinePass:
-    """Rounded boxes drawn over the frame through the text program's box path (``text.vert/.frag``,
-    radius >= 0): the same anti-aliased rounded rectangles as the HUD's text boxes. Made once."""
-
-    def __init__(self, ctx: moderngl.Context, atlas: moderngl.Texture) -> None:
-        self.ctx = ctx
-        self.atlas = atlas  # only so the sampler is complete; boxes never read it
-        self.program = load_program(ctx, "text.vert", "text.frag")
-        self.quad = ctx.buffer(_UNIT_QUAD.tobytes())
-        self.instances = ctx.buffer(reserve=_BOXES * INSTANCE_FLOATS * 4, dynamic=True)
-        self.vao = ctx.vertex_array(self.program, [
-            (self.quad, "2f", "in_corner"),
-            (self.instances, "4f 4f 4f 1f/i", "in_rect", "in_uv", "in_color", "in_radius"),
-        ])
-        self.rows = np.zeros((_BOXES, INSTANCE_FLOATS), np.float32)
-
-    def draw(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
-        framebuffer.use()
-        framebuffer.viewport = (0, 0, *size)
-        self.instances.write(self.rows.tobytes())
-        self.program["u_viewport"].value = (float(size[0]), float(size[1]))
-        self.atlas.use(location=0)
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        self.vao.render(moderngl.TRIANGLES, vertices=6, instances=_BOXES)
-        self.ctx.disable(moderngl.BLEND)
-
-    def release(self) -> None:
-        for obj in (self.vao, self.instances, self.quad):
-            obj.release()
 
 
 class Replay:
@@ -186,7 +101,7 @@ class Replay:
             raise
         r = self.reader
         self.viewer.set_data(r.X, r.y, r.X_test, r.y_test)
-        self._pass = _TimelinePass(self.viewer.ctx, self.viewer.scene.text.texture)
+        self._drawing = TimelineDrawing(self.viewer.ctx, self.viewer.style)
         self.viewer.extension = self
         self.finished = r.finished
         self.following = not self.finished
@@ -280,7 +195,7 @@ class Replay:
         if viewer is not None and viewer.window is not None:
             release_current_egl()  # the timeline's GL objects live in the window's context
             glfw.make_context_current(viewer.window)
-            self._pass.release()
+            self._drawing.release()
             viewer.release()
         if self._owns_reader:
             self.reader.close()
@@ -324,28 +239,8 @@ class Replay:
 
     def draw_over(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
         layout = self.viewer.scene.layout
-        if layout is None:
-            return
-        line = timeline_layout(layout)
-        s = self.viewer.style
-        track, k = line.track, line.knob_radius
-        x = line.x_at(self._fraction())
-        rows = self._pass.rows
-        rows[:] = 0.0
-        cy = track.y + track.h * 0.5
-        pad = k + 3.0  # a backing pill of panel colour sets the bar off the network drawn beneath it
-        rows[0, 0:4] = (track.x - pad, cy - pad, track.x + track.w + pad, cy + pad)
-        rows[0, 8:12] = (*s.panel, 0.88)
-        rows[0, 12] = pad
-        rows[1, 0:4] = (track.x, track.y, track.x + track.w, track.y + track.h)
-        rows[1, 8:12] = (*s.text_dim, 0.45)
-        rows[2, 0:4] = (track.x, track.y, max(x, track.x + track.h), track.y + track.h)
-        rows[2, 8:12] = (*s.class1, 1.0)
-        rows[1:3, 12] = track.h * 0.5
-        rows[3, 0:4] = (x - k, cy - k, x + k, cy + k)
-        rows[3, 8:12] = (*s.text, 1.0) if not self.dragging else (*s.positive, 1.0)
-        rows[3, 12] = k
-        self._pass.draw(framebuffer, size)
+        if layout is not None:
+            self._drawing.draw(framebuffer, size, timeline_layout(layout), self._fraction(), self.dragging)
 
     def _fraction(self) -> float:
         return self.position / (self.count - 1) if self.count > 1 else 1.0
@@ -358,19 +253,11 @@ class Replay:
         layout = self.viewer.scene.layout
         if layout is None:
             return []
-        line = timeline_layout(layout)
-        s = self.viewer.style
         epoch = self.reader[self.index].epoch
         left = f"Epoch {epoch}   ·   snapshot {self.index + 1} / {self.count}"
         if self.following and not self.finished:
             left += "   ·   live"
-        box = (*s.panel, 0.88)  # readable over the network drawn beneath
-        return [
-            TextItem(left, line.track.x, line.label_y, line.label_px, (*s.text, 1.0), anchor="left",
-                     baseline="bottom", box=box),
-            TextItem(self.status, line.track.x + line.track.w, line.label_y, line.label_px, (*s.text_dim, 1.0),
-                     anchor="right", baseline="bottom", box=box),
-        ]
+        return timeline_labels(timeline_layout(layout), self.viewer.style, left, self.status)
 
     def on_key(self, key: int, action: int, mods: int) -> bool:
         if key == glfw.KEY_SPACE:

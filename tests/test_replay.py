@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from window_helpers import FakeClock
 
-from nnviz_gl.replay import SPEEDS, Timeline, next_speed, timeline_layout
 from nnviz_gl.render.layout import frame_layout
+from nnviz_gl.speeds import SPEEDS, check_speed, next_speed
+from nnviz_gl.timeline import Timeline, timeline_layout
 
 SIZE = (640, 400)
 SNAPSHOTS = 21  # epochs 1..21; the middle one is index 10, epoch 11
@@ -28,7 +30,13 @@ SUMMARY = re.compile(r"^frames=(\d+) seconds=([\d.]+) fps=([\d.]+) snapshots=(\d
 def test_speed_ladder_clamps_at_both_ends() -> None:
     assert next_speed(30, +1) == 60 and next_speed(30, -1) == 20
     assert next_speed(7, +1) == 10 and next_speed(7, -1) == 5
-    assert next_speed(SPEEDS[-1], +1) == SPEEDS[-1] and next_speed(SPEEDS[0], -1) == SPEEDS[0]
+    assert next_speed(1000, +1) == 1000 == SPEEDS[-1] and next_speed(0.5, -1) == 0.5 == SPEEDS[0]
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf")])
+def test_a_speed_that_is_not_a_positive_number_is_one_clear_error(bad) -> None:
+    with pytest.raises(ValueError, match=f"finite number of snapshots per second above 0, got {bad}"):
+        check_speed(bad)
 
 
 @pytest.mark.parametrize("size", [(640, 400), (1920, 1080), (400, 700)])
@@ -60,16 +68,6 @@ def recorded(tmp_path_factory) -> tuple[Path, list]:
             snapshots.append(trainer.step())
             writer.publish(snapshots[-1])
     return path, snapshots
-
-
-class FakeClock:
-    """The viewer's wall clock, moved by hand so playback is exact."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -121,21 +119,15 @@ def field_pixels(layout, rgb: np.ndarray) -> np.ndarray:
     return rgb[int(f.y) + 4:int(f.y + f.h) - 4, int(f.x) + 4:int(f.x + f.w) - 4]
 
 
-def render_in_fresh_process(path: Path, pairs: list[tuple[int, int]], tmp_path: Path) -> list[np.ndarray]:
-    """render_frame of snapshot ``i`` (learning marks from ``j``) of the file, at SIZE, automatic field scale."""
-    script = (
-        "import sys, numpy as np\n"
-        "from nnviz_gl import render_frame\n"
-        "from nnviz_gl.trajectory import TrajectoryReader\n"
-        f"run = TrajectoryReader({str(path)!r})\n"
-        f"for n, (i, j) in enumerate({pairs!r}):\n"
-        "    frame = render_frame(run[i], run.X, run.y, run.X_test, run.y_test, previous=run[j], "
-        f"size={SIZE!r})\n"
-        f"    np.save({str(tmp_path)!r} + f'/expected{{n}}.npy', frame)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return [np.load(tmp_path / f"expected{n}.npy") for n in range(len(pairs))]
+def render_from_file(path: Path, pairs: list[tuple[int, int]]) -> list[np.ndarray]:
+    """render_frame of snapshot ``i`` (learning marks from ``j``) of the file, at SIZE, automatic field
+    scale; in this process, beside the open window."""
+    from nnviz_gl import render_frame
+    from nnviz_gl.trajectory import TrajectoryReader
+
+    with TrajectoryReader(path) as run:
+        return [render_frame(run[i], run.X, run.y, run.X_test, run.y_test, previous=run[j], size=SIZE)
+                for i, j in pairs]
 
 
 def test_dragging_the_timeline_to_half_shows_the_middle_snapshot_exactly(window, recorded, tmp_path) -> None:
@@ -150,10 +142,8 @@ def test_dragging_the_timeline_to_half_shows_the_middle_snapshot_exactly(window,
     assert shown_equals(replay, snapshots[middle])
     assert replay.viewer.scene.previous is not None and replay.viewer.scene.previous.epoch == middle  # one before
     assert f"Epoch {middle + 1}   ·   snapshot {middle + 1} / {SNAPSHOTS}" in [i.text for i in replay.overlay_items()]
-    # the field panel is the same picture render_frame makes of that snapshot from the file; drawn in a
-    # fresh process (today render_frame in a process where a window has drawn returns a blank frame)
-    expected, other = render_in_fresh_process(recorded[0], [(middle, middle - 1), (middle + 3, middle + 2)],
-                                              tmp_path)
+    # the field panel is the same picture render_frame makes of that snapshot from the file
+    expected, other = render_from_file(recorded[0], [(middle, middle - 1), (middle + 3, middle + 2)])
     lay = replay.viewer.scene.layout
     got = field_pixels(lay, rgb).astype(int)
     assert np.mean(np.abs(got - field_pixels(lay, expected)) > 2) < 0.001
@@ -245,7 +235,7 @@ def test_s_saves_the_replayed_frame_and_h_shows_the_replay_keys(window) -> None:
     press(replay, glfw.KEY_S)
     assert len(list(replay.viewer.output_dir.glob("nnviz-*.png"))) == 1
     press(replay, glfw.KEY_H)
-    texts = [item.text for item in replay.viewer._overlay_items("")]
+    texts = [item.text for item in replay.viewer.hud.items()]
     assert any("drag" in t and "scrub" in t for t in texts)
     press(replay, glfw.KEY_Q)
     assert replay.viewer.closing

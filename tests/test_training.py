@@ -352,13 +352,31 @@ def test_pause_step_once_and_resume():
     assert not thread.is_alive() and bus.closed
 
 
+def _wait_for_epoch(bus: LatestSnapshot, epoch: int, version: int = 0) -> tuple[float, int]:
+    """Wait (on the bus's own wake-ups) for the snapshot of ``epoch``; the monotonic time it arrived."""
+    deadline = time.monotonic() + WAIT
+    snapshot = None
+    while snapshot is None or snapshot.epoch < epoch:
+        assert time.monotonic() < deadline, f"no epoch {epoch} within {WAIT} s"
+        snapshot, version = bus.wait_newer(version, timeout=deadline - time.monotonic())
+    return time.monotonic(), version
+
+
 def test_speed_caps_epochs_per_second():
-    thread = TrainingThread(SklearnTrainer(), LatestSnapshot(), epochs_per_second=20)
+    """At 20 epochs/s epoch n starts no sooner than (n - 1) / 20 s after the thread: a bound that a busy
+    machine cannot break, since it only makes training slower. Without the cap the epochs come faster."""
+    bus = LatestSnapshot()
+    thread = TrainingThread(SklearnTrainer(), bus, epochs_per_second=20)
+    started = time.monotonic()
     thread.start()
-    time.sleep(0.5)
+    arrived, version = _wait_for_epoch(bus, 8)
+    assert arrived - started >= 7 / 20
+    thread.speed = None
+    started = time.monotonic()
+    _wait_for_epoch(bus, 48, version)
+    assert time.monotonic() - started < 40 / 20  # an epoch takes a few ms here: 40 of them well under 2 s
     thread.stop()
     thread.join(WAIT)
-    assert 5 <= thread.epochs_run <= 13
     with pytest.raises(ValueError, match="None for unlimited"):
         thread.speed = 0
     thread.speed = None

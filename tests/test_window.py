@@ -14,75 +14,28 @@ import time
 
 import numpy as np
 import pytest
+from window_helpers import FakeClock, settle, tiny_snapshot
 
-from nnviz_gl.render.layout import network_geometry
-from nnviz_gl.render.transforms import Rect, data_to_pixels
-from nnviz_gl.render.picking import edge_address, nearest_edge, neuron_address, neuron_at, pixel_to_data
-from nnviz_gl.sinks.window import SPEEDS, next_speed
-from nnviz_gl.snapshot import Architecture
+from nnviz_gl.render.picking import pixel_to_data
+from nnviz_gl.speeds import SPEEDS, next_speed
 
 SIZE = (640, 400)
 SUMMARY = re.compile(r"^frames=(\d+) seconds=([\d.]+) fps=([\d.]+) epochs=(\d+)$", re.MULTILINE)
 
 
-# -- picking: numpy only --------------------------------------------------------------------------
-def test_nearest_edge_picks_the_closest_segment_within_reach() -> None:
-    ends = np.array([[0, 0, 100, 0], [0, 10, 100, 10], [0, 0, 0, 100]], np.float32)
-    assert nearest_edge(ends, (50, 3), 4.0) == 0
-    assert nearest_edge(ends, (50, 8), 4.0) == 1
-    assert nearest_edge(ends, (2, 60), 4.0) == 2
-    assert nearest_edge(ends, (50, 30), 4.0) is None  # too far from all
-    assert nearest_edge(ends, (105, 0), 4.0) is None  # beyond the end point: distance to the end, not the line
-
-
-def test_neuron_hit_and_its_address() -> None:
-    geo = network_geometry(Architecture((2, 3, 1), "relu"), Rect(0, 0, 400, 300), 1.0)
-    for i, centre in enumerate(geo.neurons):
-        assert neuron_at(geo.neurons, geo.neuron_radius, centre + geo.neuron_radius * 0.5) == i
-    assert neuron_at(geo.neurons, geo.neuron_radius, (-50, -50)) is None
-    assert [neuron_address(geo.neuron_layer, i) for i in range(6)] == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 0)]
-
-
-def test_edge_address_follows_the_flattened_weights() -> None:
-    sizes = (2, 3, 1)
-    w0 = np.arange(6).reshape(2, 3)
-    flat = np.concatenate([w0.reshape(-1), [6, 7, 8]])
-    for index, value in enumerate(flat):
-        layer, source, target = edge_address(sizes, index)
-        assert (w0[source, target] if layer == 0 else 6 + source) == value
-    with pytest.raises(IndexError, match="9 edges"):
-        edge_address(sizes, 9)
-
-
-def test_pixel_to_data_inverts_data_to_pixels() -> None:
-    panel, bounds = Rect(100, 50, 400, 300), (-2.0, 3.0, -1.0, 4.0)
-    points = np.array([[0.0, 0.0], [-1.5, 3.5], [2.9, -0.9]])
-    for point, pixel in zip(points, data_to_pixels(points, bounds, panel)):
-        assert pixel_to_data(pixel, bounds, panel) == pytest.approx(tuple(point))
-    assert pixel_to_data((99, 60), bounds, panel) is None
-
-
+# -- numpy only ------------------------------------------------------------------------------------
 def test_speed_ladder_goes_up_to_unlimited_and_back() -> None:
-    assert next_speed(30, +1) == 60
-    assert next_speed(30, -1) == 20
-    assert next_speed(SPEEDS[-2], +1) is None
-    assert next_speed(None, +1) is None
-    assert next_speed(None, -1) == SPEEDS[-2]
-    assert next_speed(1, -1) == 1
-    assert next_speed(7, +1) == 10
+    """The live window's ladder: the replay's one, with "as fast as training goes" (None) above the top."""
+    assert next_speed(30, +1, unlimited=True) == 60
+    assert next_speed(30, -1, unlimited=True) == 20
+    assert next_speed(1000, +1, unlimited=True) is None and SPEEDS[-1] == 1000
+    assert next_speed(None, +1, unlimited=True) is None
+    assert next_speed(None, -1, unlimited=True) == 1000
+    assert next_speed(0.5, -1, unlimited=True) == 0.5 and SPEEDS[0] == 0.5
+    assert next_speed(7, +1, unlimited=True) == 10
 
 
 # -- the window --------------------------------------------------------------------------------
-class FakeClock:
-    """The viewer's wall clock, moved by hand so glides are exact."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def live(display, tmp_path_factory):
     """One window with real training behind it (paused, so each test decides what runs)."""
@@ -97,7 +50,7 @@ def live(display, tmp_path_factory):
     viewer.controls = thread
     thread.pause()
     thread.start()
-    wait_for(lambda: viewer._slot.latest()[1] >= 1)
+    wait_for(lambda: viewer.glide.slot.latest()[1] >= 1)
     settle(viewer)
     yield viewer, thread, trainer
     thread.stop()
@@ -106,23 +59,22 @@ def live(display, tmp_path_factory):
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
+    """Poll ``condition`` until it holds; fail at the deadline."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting for the training thread"
         time.sleep(0.01)
 
 
-def settle(viewer) -> np.ndarray:
-    """Draw until the glide to the latest snapshot has ended; the frame's pixels."""
-    for _ in range(3):
-        viewer.frame()
-        time.sleep(0.01)
-    viewer.clock = FakeClock()
-    viewer.clock.now = time.perf_counter() + 1.0  # past any glide
-    viewer.frame()
-    viewer.draw()
-    viewer.clock = time.perf_counter
-    return viewer.read_rgb()
+def drained(thread) -> None:
+    """Return once the training thread has run everything asked of it so far: commands run between
+    epochs in the order given, so when one queued now has run, all queued before it have, and so has
+    an epoch it had already started."""
+    import threading
+
+    done = threading.Event()
+    thread._command(done.set)
+    assert done.wait(10), "the training thread did not get to the command"
 
 
 def field_pixels(viewer, rgb: np.ndarray) -> np.ndarray:
@@ -168,7 +120,9 @@ def test_a_new_snapshot_glides_instead_of_jumping(live) -> None:
     settle(viewer)
     clock = viewer.clock = FakeClock()
     try:
-        start = viewer.shown
+        now = viewer.shown
+        Snap = type(now)
+        start = Snap(now.weights, [*now.biases[:-1], now.biases[-1] - 4.0], activation=now.activation, epoch=now.epoch)
         viewer.publish(start)
         viewer.frame()  # first arrival on this clock: shown at once
         end = type(start)([w + 1.0 for w in start.weights], start.biases, activation=start.activation,
@@ -235,15 +189,16 @@ def test_right_arrow_trains_exactly_one_epoch_while_paused(live) -> None:
 
     viewer, thread, _ = live
     thread.pause()
-    time.sleep(0.05)
+    drained(thread)  # no epoch under way
     before = thread.epochs_run
     viewer.on_key(glfw.KEY_RIGHT, glfw.PRESS)
     wait_for(lambda: thread.epochs_run == before + 1)
-    time.sleep(0.1)
+    drained(thread)
+    drained(thread)  # a second epoch, had one been asked for, would have run by now
     assert thread.epochs_run == before + 1
-    wait_for(lambda: viewer._slot.latest()[0].epoch == thread.trainer.epoch)
+    wait_for(lambda: viewer.glide.slot.latest()[0].epoch == thread.trainer.epoch)
     viewer.frame()
-    assert viewer._to.epoch == thread.trainer.epoch
+    assert viewer.glide.target.epoch == thread.trainer.epoch
 
 
 def test_r_reinitialises_the_network_on_the_same_data(live) -> None:
@@ -252,7 +207,7 @@ def test_r_reinitialises_the_network_on_the_same_data(live) -> None:
     viewer, thread, trainer = live
     seed, data = trainer.random_state, trainer.dataset
     viewer.on_key(glfw.KEY_R, glfw.PRESS)
-    wait_for(lambda: trainer.random_state != seed and viewer._slot.latest()[0].epoch == 0)
+    wait_for(lambda: trainer.random_state != seed and viewer.glide.slot.latest()[0].epoch == 0)
     assert trainer.dataset is data
     settle(viewer)
     assert viewer.shown.epoch == 0
@@ -287,77 +242,68 @@ def test_plus_and_minus_change_training_speed(live) -> None:
     thread.speed = None
 
 
-def test_s_saves_the_frame_as_a_png(live) -> None:
-    import glfw
-    from PIL import Image
-
-    viewer, _, _ = live
-    settle(viewer)
-    shown = viewer.read_rgb()
-    viewer.on_key(glfw.KEY_S, glfw.PRESS)
-    saved = sorted(viewer.output_dir.glob("nnviz-*.png"))
-    assert len(saved) == 1
-    image = np.asarray(Image.open(saved[0]).convert("RGB"))
-    assert image.shape == shown.shape
-    # the same picture as the window's, row 0 at the top (the notice text may differ)
-    assert np.mean(np.abs(image.astype(int) - shown.astype(int)) > 8) < 0.02
-
-
-def test_v_records_the_window_into_an_mp4(live) -> None:
-    import glfw
-
-    from nnviz_gl.sinks.probe import probe
-
-    viewer, _, _ = live
-    settle(viewer)
-    clock = viewer.clock = FakeClock()
-    try:
-        viewer.on_key(glfw.KEY_V, glfw.PRESS)
-        assert viewer.recording
-        for _ in range(10):
-            viewer.frame()
-            clock.now += 1 / 30
-        viewer.on_key(glfw.KEY_V, glfw.PRESS)
-    finally:
-        viewer.clock = time.perf_counter
-    assert not viewer.recording
-    info = probe(viewer.recording_path)
-    assert (info.width, info.height) == SIZE
-    assert info.frames == 10
-
-
 def test_h_toggles_the_help_overlay(live) -> None:
     import glfw
 
     viewer, _, _ = live
     plain = settle(viewer)
     viewer.on_key(glfw.KEY_H, glfw.PRESS)
-    assert viewer.show_help
+    assert viewer.hud.show_help
     helped = settle(viewer)
     net = viewer.scene.layout.network
     # The panel's middle: its bottom strip holds the fps line and messages, which change with time.
     region = (slice(int(net.y + 0.1 * net.h), int(net.y + 0.8 * net.h)), slice(int(net.x), int(net.x + net.w)))
     assert np.mean(np.any(plain[region] != helped[region], axis=-1)) > 0.05
     viewer.on_key(glfw.KEY_H, glfw.PRESS)
-    assert not viewer.show_help
+    assert not viewer.hud.show_help
     assert np.array_equal(settle(viewer)[region], plain[region])
 
 
-def test_hovering_a_connection_highlights_it_and_reads_its_weight(live) -> None:
-    viewer, _, _ = live
-    settle(viewer)
-    geo = viewer.scene.geometry
-    index = len(geo.edge_ends) // 2
-    x0, y0, x1, y1 = geo.edge_ends[index]
-    viewer.on_mouse_move(x0 + 0.45 * (x1 - x0), y0 + 0.45 * (y1 - y0))
-    assert viewer.hovered_edge == nearest_edge(geo.edge_ends, viewer.mouse, 100)
-    assert viewer.scene.highlight_edge == viewer.hovered_edge
-    layer, source, target = edge_address(viewer._to.architecture.layer_sizes, viewer.hovered_edge)
-    text = viewer._hover_text()
-    assert f"weight {viewer._to.weights[layer][source, target]:+.4f}" in text
-    assert "last change" in text
+def layer_centres(geo, layer: int) -> np.ndarray:
+    """The drawn centres of one layer's neurons, top to bottom: neuron i of the layer is the i-th from the top."""
+    centres = geo.neurons[geo.neuron_layer == layer]
+    return centres[np.argsort(centres[:, 1])]
+
+
+@pytest.mark.parametrize("layer, end", [(0, "bottom"), (1, "top")])
+def test_hovering_a_connection_highlights_it_and_reads_its_weight(live, layer, end) -> None:
+    """The connection drawn between the top (bottom) neurons of two layers: the pixels along it change
+    (drawn emphasised) and nowhere else near, and the read-out names that pair's weight in the snapshot."""
+    import glfw
+
+    viewer, thread, _ = live
+    thread.pause()
+    drained(thread)
+    epoch = thread.trainer.epoch
+    viewer.on_key(glfw.KEY_RIGHT, glfw.PRESS)  # one epoch more: a last change to read out
+    wait_for(lambda: viewer.glide.slot.latest()[0].epoch == epoch + 1)
+    before = settle(viewer)
+    geo, lay = viewer.scene.geometry, viewer.scene.layout
+    sources, targets = layer_centres(geo, layer), layer_centres(geo, layer + 1)
+    i, j = (0, 0) if end == "top" else (len(sources) - 1, len(targets) - 1)  # no connection crosses these
+    a, b = sources[i], targets[j]
+    mouse = a + 0.45 * (b - a)
+    # left of the mouse (its read-out box is to the lower right), right of the source neuron, in the panel
+    region = (slice(int(lay.network.y), int(lay.network.y + lay.network.h)),
+              slice(int(a[0] + geo.neuron_radius) + 1, int(mouse[0])))
+    viewer.on_mouse_move(*mouse)
+    hovered = settle(viewer)
+
+    ys, xs = np.nonzero(np.any(before[region] != hovered[region], axis=-1))
+    points = np.column_stack([xs + region[1].start, ys + region[0].start]).astype(float)
+    along = b - a
+    t = np.clip((points - a) @ along / (along @ along), 0.0, 1.0)
+    distance = np.hypot(*(points - (a + t[:, None] * along)).T)
+    assert len(points) > 0.3 * (mouse[0] - a[0]), "the hovered connection is not drawn any differently"
+    assert distance.max() < 8.0 * lay.unit + 3.0, "something other than the hovered connection changed"
+
+    weights, previous = viewer.shown.weights[layer], viewer.glide.before.weights[layer]
+    text = viewer.hud.hover_text()
+    assert f"layer {layer}: {i + 1} → {j + 1}   weight {weights[i, j]:+.4f}" in text
+    assert f"last change {weights[i, j] - previous[i, j]:+.2e}" in text
+    assert text in [item.text for item in viewer.hud.items()]  # and it is on screen
     viewer.on_mouse_move(2, 2)
-    assert viewer.hovered_edge is None and viewer.scene.highlight_edge is None
+    assert np.array_equal(settle(viewer)[region], before[region])  # no longer emphasised
 
 
 def test_hovering_a_hidden_neuron_shows_its_own_field(live) -> None:
@@ -366,7 +312,7 @@ def test_hovering_a_hidden_neuron_shows_its_own_field(live) -> None:
     geo = viewer.scene.geometry
     first_hidden = int(np.flatnonzero(geo.neuron_layer == 1)[0])
     viewer.on_mouse_move(*geo.neurons[first_hidden])
-    assert viewer.hovered_neuron == (1, 0)
+    assert viewer.input.neuron == (1, 0)
     assert viewer.scene.field.probe == (1, 0)
     probed = settle(viewer)
     assert np.mean(np.any(field_pixels(viewer, model) != field_pixels(viewer, probed), axis=-1)) > 0.2
@@ -396,7 +342,7 @@ def test_clicks_in_the_field_add_points_of_each_class(live) -> None:
     assert viewer.scene.bounds == bounds  # the view stays still, so the point is where it was clicked
     viewer.on_mouse_move(2, 2)
     viewer.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS)  # outside the field: nothing
-    time.sleep(0.1)
+    drained(thread)  # a point asked for by that click would have been added by now
     assert len(trainer.dataset.X_train) == n
 
 
@@ -407,11 +353,10 @@ def test_q_and_escape_close_the_window(display) -> None:
 
     for key in (glfw.KEY_Q, glfw.KEY_ESCAPE):
         with Viewer((200, 150), vsync=False) as viewer:
+            viewer.publish(tiny_snapshot())  # something to draw: a window still open would draw frames
             viewer.on_key(key, glfw.PRESS)
             assert glfw.window_should_close(viewer.window)
-            started = time.monotonic()
-            stats = viewer.run(duration=5)
-            assert time.monotonic() - started < 1 and stats.frames == 0
+            assert viewer.run(duration=5).frames == 0
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -442,29 +387,6 @@ def test_watch_without_a_display_says_what_to_do_in_one_line() -> None:
     assert len(lines) == 1, run.stderr
     assert "no display" in lines[0] and "nnviz-gl render" in lines[0] and "xvfb-run" in lines[0]
     assert "Traceback" not in run.stderr and run.stdout == ""
-
-
-def test_render_frame_and_a_window_share_a_thread(display) -> None:
-    """A headless frame before and after a window on the same thread: no X error, both pictures right."""
-    script = (
-        "import numpy as np, nnviz_gl as nv\n"
-        "rng = np.random.default_rng(0)\n"
-        "X = rng.normal(size=(20, 2)); y = (X[:, 0] > 0).astype(int)\n"
-        "snap = nv.Snapshot(weights=[rng.normal(size=(2, 3)), rng.normal(size=(3, 1))],\n"
-        "                   biases=[np.zeros(3), np.zeros(1)], activation='tanh')\n"
-        "first = nv.render_frame(snap, X, y, size=(320, 180))\n"
-        "viewer = nv.Viewer((320, 200))\n"
-        "viewer.set_data(X, y); viewer.publish(snap); viewer.frame(); window = viewer.read_rgb()\n"
-        "again = nv.render_frame(snap, X, y, size=(320, 180))\n"
-        "viewer.frame(); window_again = viewer.read_rgb()\n"
-        "print('headless_same', np.array_equal(first, again))\n"
-        "print('window_same', np.array_equal(window, window_again), window.std() > 10)\n"
-        "viewer.release()\n"
-    )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "DISPLAY": display})
-    assert run.returncode == 0, run.stderr
-    assert "headless_same True" in run.stdout and "window_same True True" in run.stdout, run.stdout
 
 
 def test_watch_with_opengl_too_old_says_what_is_needed_and_that_render_works(display) -> None:

@@ -6,6 +6,7 @@ import argparse
 
 from . import options as cli
 from ..render.style import WINDOW_FIELD_SCALE  # not sinks.window: the parser stays light
+from ..sinks.window_recording import RECORD_FPS
 
 
 def add_parser(sub) -> None:
@@ -13,8 +14,9 @@ def add_parser(sub) -> None:
         "replay", help="replay a recorded run (.nnviz) in a window, with a timeline",
         description="Open a window on a trajectory recorded with `nnviz-gl render --record RUN.nnviz` (or "
                     "TrajectoryWriter) and play it back. Keys: space play/pause, left/right one snapshot, "
-                    "Home/End first/last, +/- speed, s PNG, v record mp4, h help, q quit. Drag on the "
-                    "timeline to scrub. A file still being written is followed live. Needs a display; "
+                    "Home/End first/last, +/- speed, s PNG, v record mp4 (one video frame per frame drawn, at "
+                    f"{RECORD_FPS:g} fps), h help, q quit. Drag on the timeline to scrub. A file still being "
+                    "written is followed live. Needs a display; "
                     "without one use `nnviz-gl render --from RUN.nnviz` or `xvfb-run -a nnviz-gl replay`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

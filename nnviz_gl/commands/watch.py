@@ -6,6 +6,7 @@ import argparse
 
 from . import options as cli
 from ..render.style import WINDOW_FIELD_SCALE  # not sinks.window: the parser stays light
+from ..sinks.window_recording import RECORD_FPS
 
 
 def speed(text: str) -> float | None:
@@ -20,8 +21,9 @@ def add_parser(sub) -> None:
         "watch", help="train and watch it live in a window",
         description="Open a window and train a scikit-learn MLPClassifier beside it: the network and its "
                     "probability field move as it learns. Keys: space pause, → one epoch, r re-initialise, "
-                    "n new data, +/- speed, s PNG, v record mp4, h help, q quit. Hover a connection for its "
-                    "weight, a neuron for its own field; click the field to add a point (left 0, right 1). "
+                    "n new data, +/- speed, s PNG, v record mp4 (one video frame per frame drawn, at "
+                    f"{RECORD_FPS:g} fps), h help, q quit. Hover a connection for its weight, a neuron for its "
+                    "own field; click the field to add a point (left 0, right 1). "
                     "Needs a display; without one use `nnviz-gl render` or `xvfb-run -a nnviz-gl watch`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

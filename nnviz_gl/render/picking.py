@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .layout import Rect
+from .transforms import DataView, Rect
 
 
 def nearest_edge(edge_ends: np.ndarray, point: Sequence[float], max_distance: float) -> int | None:
@@ -63,12 +63,10 @@ def edge_address(layer_sizes: Sequence[int], index: int) -> tuple[int, int, int]
 def pixel_to_data(point: Sequence[float], bounds: tuple[float, float, float, float], panel: Rect) -> tuple[float, float] | None:
     """The data coordinates under a pixel of the field panel; None outside the panel.
 
-    The inverse of ``layout.data_to_pixels``: data x grows to the right, data y upwards.
+    The inverse of ``transforms.data_to_pixels``: data x grows to the right, data y upwards.
     """
     px, py = float(point[0]), float(point[1])
     if not panel.contains(px, py):
         return None
-    xmin, xmax, ymin, ymax = bounds
-    x = xmin + (px - panel.x) / panel.w * (xmax - xmin)
-    y = ymin + (1.0 - (py - panel.y) / panel.h) * (ymax - ymin)
-    return x, y
+    x, y = DataView(bounds, panel).to_data([[px, py]])[0]
+    return float(x), float(y)

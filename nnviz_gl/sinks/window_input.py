@@ -1,0 +1,129 @@
+"""The live window's keys and mouse: quitting, help, s and v, the training keys, hover and clicks.
+
+glfw's callbacks call these methods (through the :class:`~nnviz_gl.sinks.window.Viewer`'s own
+``on_key``, ``on_mouse_move`` and ``on_mouse_button``), and tests may call them directly. A viewer's
+``extension`` (a replay's timeline) sees each event first and may take it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import glfw
+
+from ..render.picking import nearest_edge, neuron_address, neuron_at, pixel_to_data
+from ..speeds import next_speed
+
+if TYPE_CHECKING:
+    from .window import Viewer
+
+TRAINING_KEYS = (glfw.KEY_SPACE, glfw.KEY_RIGHT, glfw.KEY_R, glfw.KEY_N, glfw.KEY_EQUAL, glfw.KEY_KP_ADD,
+                 glfw.KEY_MINUS, glfw.KEY_KP_SUBTRACT)
+
+
+class WindowInput:
+    """Keys and mouse of one viewer; ``mouse`` is in framebuffer pixels, ``edge`` and ``neuron`` are
+    what it hovers (an index into the flattened weights; a (layer, index) pair)."""
+
+    def __init__(self, viewer: "Viewer") -> None:
+        self.viewer = viewer
+        self.mouse: tuple[float, float] | None = None
+        self.edge: int | None = None
+        self.neuron: tuple[int, int] | None = None
+
+    # -- keys ---------------------------------------------------------------------------------------
+    def on_key(self, key: int, action: int, mods: int = 0) -> None:
+        if action not in (glfw.PRESS, glfw.REPEAT):
+            return
+        v = self.viewer
+        if v.extension is not None and v.extension.on_key(key, action, mods):
+            v.hud.invalidate()
+            return
+        if key in (glfw.KEY_Q, glfw.KEY_ESCAPE):
+            v.closing = True
+            glfw.set_window_should_close(v.window, True)
+        elif key == glfw.KEY_H:
+            v.hud.show_help = not v.hud.show_help
+        elif key == glfw.KEY_S and action == glfw.PRESS:
+            v.recorder.save_png()
+        elif key == glfw.KEY_V and action == glfw.PRESS:
+            v.recorder.toggle()
+        elif key in TRAINING_KEYS:
+            self._training_key(key, action)
+        v.hud.invalidate()
+
+    def _training_key(self, key: int, action: int) -> None:
+        c, hud = self.viewer.controls, self.viewer.hud
+        if c is None:
+            hud.notify("no training attached to this window (pass controls=a TrainingThread)")
+            return
+        if key == glfw.KEY_SPACE and action == glfw.PRESS:
+            if c.paused:
+                c.resume()
+            else:
+                c.pause()
+        elif key == glfw.KEY_RIGHT:
+            if c.paused:
+                c.step_once()
+            else:
+                hud.notify("→ steps one epoch while paused: press space first")
+        elif key == glfw.KEY_R and action == glfw.PRESS:
+            c.reinitialize()
+            hud.notify("network re-initialised")
+        elif key == glfw.KEY_N and action == glfw.PRESS:
+            c.new_data()
+            hud.notify("new data")
+        elif key in (glfw.KEY_EQUAL, glfw.KEY_KP_ADD):
+            c.speed = next_speed(c.speed, +1, unlimited=True)
+        elif key in (glfw.KEY_MINUS, glfw.KEY_KP_SUBTRACT):
+            c.speed = next_speed(c.speed, -1, unlimited=True)
+
+    # -- mouse --------------------------------------------------------------------------------------
+    def on_mouse_move(self, x: float, y: float) -> None:
+        """``x, y`` in screen units (what glfw reports); scaled to framebuffer pixels for HiDPI."""
+        v = self.viewer
+        ww, wh = glfw.get_window_size(v.window)
+        sx = v.fb_size[0] / ww if ww else 1.0
+        sy = v.fb_size[1] / wh if wh else 1.0
+        self.mouse = (x * sx, y * sy)
+        if v.extension is not None and v.extension.on_mouse_move():
+            return
+        self.update_hover()
+
+    def on_mouse_button(self, button: int, action: int, mods: int = 0) -> None:
+        """Click in the field panel: a training point there, left button class 0, right button class 1."""
+        v = self.viewer
+        if v.extension is not None and v.extension.on_mouse_button(button, action, mods):
+            return
+        if action != glfw.PRESS or self.mouse is None or v.scene.layout is None:
+            return
+        if button not in (glfw.MOUSE_BUTTON_LEFT, glfw.MOUSE_BUTTON_RIGHT):
+            return
+        where = pixel_to_data(self.mouse, v.scene.bounds, v.scene.layout.field)
+        if where is None:
+            return
+        label = 0 if button == glfw.MOUSE_BUTTON_LEFT else 1
+        if v.controls is None:
+            v.hud.notify("no training attached to this window: points cannot be added")
+            return
+        v.controls.add_point(where[0], where[1], label)
+        v.hud.notify(f"added a class {label} point at ({where[0]:.2f}, {where[1]:.2f})")
+
+    def update_hover(self) -> None:
+        """Pick the neuron or connection under the mouse in the geometry the scene drew last."""
+        v = self.viewer
+        lay, geo = v.scene.layout, getattr(v.scene, "geometry", None)
+        if self.mouse is None or lay is None or geo is None or v.glide.target is None:
+            return
+        neuron = neuron_at(geo.neurons, geo.neuron_radius, self.mouse)
+        edge = None
+        if neuron is None:
+            edge = nearest_edge(geo.edge_ends, self.mouse, max(4.0, 6.0 * lay.unit))
+        hovered_neuron = None if neuron is None else neuron_address(geo.neuron_layer, neuron)
+        if hovered_neuron != self.neuron:
+            self.neuron = hovered_neuron
+            v.scene.set_probe(hovered_neuron)
+        if edge != self.edge:
+            self.edge = edge
+            v.scene.set_highlight(edge)
+        v.hud.invalidate()
