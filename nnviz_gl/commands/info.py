@@ -15,7 +15,8 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..render.context import create_headless_context, gl_info
-    from ..sinks.ffmpeg import encoder_report, ffmpeg_exe
+    from ..sinks.codecs import encoder_report
+    from ..sinks.ffmpeg_process import ffmpeg_exe
 
     ctx = create_headless_context(args.gpu)
     info = gl_info(ctx)
