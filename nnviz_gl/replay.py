@@ -22,9 +22,9 @@ import moderngl
 import numpy as np
 
 from .render.context import release_current_egl
+from .render.glyph_atlas import INSTANCE_FLOATS, TextItem
 from .render.layout import Rect
 from .render.shaders import load_program
-from .render.text import INSTANCE_FLOATS, TextItem
 from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .snapshot import Snapshot
 from .trajectory import TrajectoryError, TrajectoryReader
