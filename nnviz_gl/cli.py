@@ -55,7 +55,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     GL and encoder modules are not loaded before ``nnviz-gl render`` has started its training worker."""
     from .render.context import GLUnavailableError
     from .render.frame import SizeError
-    from .sinks.ffmpeg import EncoderError, OutputPathError
+    from .sinks.ffmpeg_process import EncoderError, OutputPathError
     from .training.worker import TrainingError
 
     return CliError, ValueError, GLUnavailableError, EncoderError, SizeError, OutputPathError, TrainingError

@@ -21,7 +21,7 @@ import glfw
 import moderngl
 
 from .render.context import release_current_egl
-from .render.text import TextItem
+from .render.glyph_atlas import TextItem
 from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .sinks.window_recording import record_help
 from .snapshot import Snapshot

@@ -15,7 +15,8 @@ import numpy as np
 
 from .points import check_points
 from .render.frame import FrameRenderer, check_size
-from .sinks.ffmpeg import VideoWriter, check_output_path
+from .sinks.ffmpeg import VideoWriter
+from .sinks.ffmpeg_process import check_output_path
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
 from .trajectory import TrajectoryWriter

@@ -1,12 +1,11 @@
 #version 330 core
 // One instanced quad per glyph (or per rounded background box), placed in frame pixels.
-#include "common.glsl"
 in vec2 in_corner;        // 0..1 corner of the unit quad
 in vec4 in_rect;          // x0, y0, x1, y1 in pixels (top-left origin, y down)
 in vec4 in_uv;            // u0, v0, u1, v1 atlas rectangle (v0 is the glyph's top row)
 in vec4 in_color;         // straight RGBA
 in float in_radius;       // < 0: glyph from the atlas; >= 0: rounded box with this corner radius (px)
-uniform vec2 u_viewport;
+uniform mat4 u_projection;  // frame pixels -> clip space (transforms.py)
 out vec2 v_uv;
 out vec4 v_color;
 out vec2 v_local;         // pixels from the quad's centre (boxes)
@@ -20,5 +19,5 @@ void main() {
     v_half = 0.5 * (in_rect.zw - in_rect.xy);
     v_local = (in_corner - 0.5) * 2.0 * v_half;
     v_radius = in_radius;
-    gl_Position = pixel_to_clip(p, u_viewport);
+    gl_Position = u_projection * vec4(p, 0.0, 1.0);
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -160,15 +161,29 @@ def _start_render(tmp_path: Path, out: Path, *, ignore_sigint: bool = False) -> 
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=child_setup)
 
 
+def _poll_until(condition, seconds: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` once ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)  # the polling interval only: the outcome is the condition or the deadline
+
+
 def _wait_for_fragments(partial: Path, proc: subprocess.Popen, min_bytes: int = 20_000) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
+    def written() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"render ended early: {proc.stderr.read()}")
-        if partial.exists() and partial.stat().st_size > min_bytes:
-            return
-        time.sleep(0.2)
-    raise AssertionError("no fragment was written in time")
+        return partial.exists() and partial.stat().st_size > min_bytes
+
+    _poll_until(written, 90, "no fragment was written in time")
+
+
+def _wait_for_exit(pidfd: int, seconds: float) -> bool:
+    """Whether the process behind ``pidfd`` (not our child: its fd turns readable when it ends) ended in time."""
+    try:
+        return bool(select.select([pidfd], [], [], seconds)[0])
+    finally:
+        os.close(pidfd)
 
 
 @pytest.mark.parametrize("signum, code, ignore_sigint", [
@@ -197,9 +212,13 @@ def test_kill_9_leaves_a_playable_partial_file_and_the_old_video_untouched(tmp_p
     proc = _start_render(tmp_path, out)
     partial = tmp_path / "run.partial.mp4"
     _wait_for_fragments(partial, proc)
+    ffmpeg = _child(proc.pid, b"ffmpeg")
+    assert ffmpeg is not None
+    ffmpeg_end = os.pidfd_open(ffmpeg)
     proc.kill()
     proc.communicate(timeout=30)
-    time.sleep(1.0)  # ffmpeg (its own session) sees its input end and finishes the fragment it had
+    # ffmpeg (its own session) sees its input end, finishes the fragment it had and exits.
+    assert _wait_for_exit(ffmpeg_end, 30), "ffmpeg outlived the render it encoded for"
     assert out.read_bytes() == b"the previous video"
     info = probe(partial)
     assert info.codec == "h264" and info.frames > 0
@@ -245,10 +264,10 @@ def test_ctrl_c_while_the_worker_is_still_starting_ends_everything_cleanly(tmp_p
     scikit-learn import) with GL and ffmpeg already started. A Ctrl-C there leaves no file and no worker."""
     out = tmp_path / "run.mp4"
     proc = _start_render(tmp_path, out)
-    deadline = time.monotonic() + 60
-    while (worker := _child(proc.pid, b"nnviz_gl.training.worker")) is None:
-        assert time.monotonic() < deadline and proc.poll() is None, "no training worker started"
-        time.sleep(0.02)
+    _poll_until(lambda: proc.poll() is not None or _child(proc.pid, b"nnviz_gl.training.worker") is not None,
+                60, "no training worker started")
+    worker = _child(proc.pid, b"nnviz_gl.training.worker")
+    assert worker is not None and proc.poll() is None, "the render ended before its worker started"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

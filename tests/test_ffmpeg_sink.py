@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import pwd
 import re
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -15,19 +19,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz_gl.sinks.ffmpeg import (
-    CODECS,
+from nnviz_gl.sinks import codecs
+from nnviz_gl.sinks.codecs import CODECS, encoder_report, encoder_works
+from nnviz_gl.sinks.ffmpeg import VideoWriter
+from nnviz_gl.sinks.ffmpeg_process import (
     EncoderError,
     EncoderInterrupted,
     OutputPathError,
-    VideoWriter,
     check_output_path,
-    encoder_report,
-    encoder_works,
     ffmpeg_exe,
     partial_path,
     raise_on_signals,
-    resolve_codec,
 )
 from nnviz_gl.sinks.probe import parse_stream_header, probe, read_frames
 
@@ -44,12 +46,27 @@ def two_colour_frame(first_rows: tuple, last_rows: tuple, w: int = W, h: int = H
 
 
 def wait_for(condition, timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds (True) or the deadline passes (False)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.02)
+        time.sleep(0.02)  # the polling interval; the outcome depends only on the condition and the deadline
     return True
+
+
+class ProcessEnd:
+    """The end of a process that may not be our child (ffmpeg under another Python): its pidfd turns
+    readable when it exits, zombie or not. Opened while the process surely lives, so no pid reuse."""
+
+    def __init__(self, pid: int) -> None:
+        self.fd = os.pidfd_open(pid)
+
+    def wait(self, timeout: float) -> bool:
+        try:
+            return bool(select.select([self.fd], [], [], timeout)[0])
+        finally:
+            os.close(self.fd)
 
 
 def file_size(path: Path) -> int:
@@ -123,16 +140,61 @@ def test_unwritable_folder_is_refused() -> None:
         check_output_path("/proc/nnviz-gl-test.mp4")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
-def test_read_only_folder_is_refused(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
+def _check_output_path_as(uid: int, gid: int, paths: list[Path]) -> list[str]:
+    """``check_output_path`` for each path in a forked child running as ``uid``/``gid``: root writes
+    through permission bits, so the read-only case is run as the unprivileged user a CI's root is not.
+    (A fork, not a new interpreter: this Python may sit where that user cannot read it.)"""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the pipe, never return into pytest
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            answers = []
+            for path in paths:
+                try:
+                    answers.append(f"accepted {check_output_path(path)}")
+                except OutputPathError as exc:
+                    answers.append(f"refused {exc}")
+            os.write(write_end, "\n".join(answers).encode())
+        except BaseException as exc:  # any failure becomes the parent's message
+            os.write(write_end, f"child failed: {exc!r}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        said = pipe.read().decode()
+    os.waitpid(pid, 0)
+    if said.startswith("child failed: PermissionError"):
+        pytest.skip(f"cannot become an unprivileged user here ({said})")
+    assert not said.startswith("child failed"), said
+    return said.split("\n")
+
+
+def test_read_only_folder_is_refused() -> None:
+    # Under /tmp with its own 0755 top folder: pytest's tmp_path is 0700 to everyone but its owner.
+    top = Path(tempfile.mkdtemp(prefix="nnviz-ro-"))
     try:
-        with pytest.raises(OutputPathError, match="not writable"):
-            check_output_path(folder / "out.mp4")
+        top.chmod(0o755)
+        read_only, writable = top / "ro", top / "rw"
+        read_only.mkdir()
+        read_only.chmod(0o555)
+        writable.mkdir()
+        if os.geteuid() != 0:
+            with pytest.raises(OutputPathError, match="not writable"):
+                check_output_path(read_only / "out.mp4")
+            return
+        nobody = pwd.getpwnam("nobody")
+        os.chown(writable, nobody.pw_uid, nobody.pw_gid)
+        refused, accepted = _check_output_path_as(nobody.pw_uid, nobody.pw_gid,
+                                                  [read_only / "out.mp4", writable / "out.mp4"])
+        assert refused.startswith("refused") and "not writable" in refused and "Permission denied" in refused, refused
+        assert accepted == f"accepted {writable / 'out.mp4'}", "the unprivileged user could not write anywhere"
+        assert list(read_only.iterdir()) == [] and list(writable.iterdir()) == []  # trial files removed
     finally:
-        folder.chmod(0o755)
+        shutil.rmtree(top)
 
 
 def test_unknown_container_suffix_is_refused(tmp_path: Path) -> None:
@@ -176,11 +238,12 @@ def test_ffmpeg_dying_mid_stream_raises_with_its_stderr(tmp_path: Path) -> None:
     # Once the output header is on disk ffmpeg has its signal handlers and will say why it stops.
     assert wait_for(lambda: file_size(partial_path(out)) > 0)
     os.kill(writer.ffmpeg_pid, signal.SIGTERM)
+    # ffmpeg notices the signal once its read of stdin returns, so frames keep coming until the pipe
+    # breaks and a write raises; the pool's back-pressure paces the loop, the deadline only bounds it.
     deadline = time.monotonic() + 10
     with pytest.raises(EncoderError) as err:
         while time.monotonic() < deadline:
             writer.write(frame)
-            time.sleep(0.005)
     message = str(err.value)
     assert "received signal 15" in message  # ffmpeg's own words, quoted from its stderr
     assert "exited with code" in message
@@ -203,14 +266,40 @@ def test_frame_of_wrong_size_or_type_is_refused(tmp_path: Path) -> None:
 
 
 def test_pool_buffers_are_written_without_a_copy(tmp_path: Path) -> None:
+    # The whole pool is lent out before any write: a write that copied its frame would need one more
+    # pool buffer and wait forever, so every write returning proves the lent buffer itself went to
+    # ffmpeg; the same objects come back for the next frames, and their bytes arrive exactly.
+    queue_frames = 2
+    frame_bytes = W * H * 3 // 2
+    frames = np.random.default_rng(3).integers(0, 256, (3, queue_frames + 1, frame_bytes), dtype=np.uint8)
     out = tmp_path / "pool.mp4"
-    with VideoWriter(out, (W, H), queue_frames=2) as writer:
-        for f in moving_frames(12):
-            buf = writer.acquire_buffer()
-            buf[:] = f.tobytes()  # what fbo.read_into(buf) does
-            writer.write(buf)
-    decoded = read_frames(out)
-    assert decoded.shape == (12, H, W, 3)
+    with VideoWriter(out, (W, H), codec="libx264", crf=0, preset="ultrafast", input_format="yuv420p",
+                     bottom_up=False, queue_frames=queue_frames) as writer:
+        assert writer.transfer == "write"  # small frames: the pool is queue_frames + 1 buffers
+        lent_ids: list[set[int]] = []
+        for batch in frames:
+            lent, written = threading.Event(), threading.Event()
+
+            def lend_fill_write(batch: np.ndarray = batch) -> None:
+                buffers = [writer.acquire_buffer() for _ in batch]
+                lent_ids.append({id(buf) for buf in buffers})
+                lent.set()
+                for buf, frame in zip(buffers, batch):
+                    buf[:] = frame.tobytes()  # what fbo.read_into(buf) does
+                for buf in buffers:
+                    writer.write(buf)
+                written.set()
+
+            threading.Thread(target=lend_fill_write, daemon=True).start()
+            assert lent.wait(20), "the pool did not lend queue_frames + 1 buffers"
+            assert written.wait(20), "write() waited for a free buffer: it copied the lent one"
+        assert all(len(ids) == queue_frames + 1 and ids == lent_ids[0] for ids in lent_ids), \
+            "the pool handed out other buffers"
+    decoded = decode_yuv420p(out, W, H)
+    sent = frames.reshape(-1, frame_bytes)
+    assert decoded.shape == sent.shape
+    for i, (got, expected) in enumerate(zip(decoded, sent, strict=True)):
+        assert np.array_equal(got, expected), f"frame {i} is not the bytes of the buffer written"
 
 
 def test_interrupt_inside_the_block_finalises_a_playable_video(tmp_path: Path) -> None:
@@ -221,8 +310,8 @@ def test_interrupt_inside_the_block_finalises_a_playable_video(tmp_path: Path) -
             with VideoWriter(out, (W, H)) as writer:
                 for f in moving_frames(8):
                     writer.write(f)
-                os.kill(os.getpid(), signal.SIGTERM)
-                time.sleep(5)  # the handler raises before this ends
+                signal.raise_signal(signal.SIGTERM)  # delivered to this thread: the handler runs in the call
+                pytest.fail("the SIGTERM handler did not raise")
     assert probe(out).frames == 8
     assert signal.getsignal(signal.SIGTERM) == handler_before
 
@@ -239,16 +328,15 @@ def test_closing_without_frames_keeps_the_old_file(tmp_path: Path) -> None:
 
 KILLED_WRITER = textwrap.dedent(
     """
-    import sys, time
+    import itertools, sys
     import numpy as np
     from nnviz_gl.sinks.ffmpeg import VideoWriter
     writer = VideoWriter(sys.argv[1], (64, 48), fps=30, keyframe_interval=3, preset="ultrafast")
     print(writer.ffmpeg_pid, flush=True)
     frame = np.zeros((48, 64, 4), np.uint8)
-    for i in range(100000):
+    for i in itertools.count():  # never finishes on its own: only the kill ends it
         frame[:, (i * 3) % 60 : (i * 3) % 60 + 4] = 255
         writer.write(frame)
-        time.sleep(0.01)
     """
 )
 
@@ -260,10 +348,12 @@ def test_kill_9_mid_render_leaves_a_partial_video_that_plays(tmp_path: Path) -> 
                              text=True)
     try:
         ffmpeg_pid = int(child.stdout.readline())
+        ffmpeg_end = ProcessEnd(ffmpeg_pid)
         # Wait for at least two fragments ("moof" boxes) on disk.
         assert wait_for(lambda: partial.exists() and partial.read_bytes().count(b"moof") >= 2, 20)
         os.kill(ffmpeg_pid, signal.SIGKILL)
         child.kill()
+        assert ffmpeg_end.wait(10), "ffmpeg outlived SIGKILL"  # so no write of its is still landing
     finally:
         child.kill()
         child.wait()
@@ -303,13 +393,37 @@ def test_encoder_threads_caps_the_encoder(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one_thread.mp4"]
 
 
-def test_auto_codec_falls_back_to_libx264_without_nvenc() -> None:
-    if encoder_works("h264_nvenc"):
-        assert resolve_codec("auto") == "h264_nvenc"
-    else:
-        assert resolve_codec("auto") == "libx264"
-    if not Path("/dev/nvidia0").exists():
-        assert resolve_codec("auto") == "libx264"
+@pytest.mark.parametrize("driver", ["missing", "there but NVENC unusable"])
+def test_auto_codec_makes_an_x264_video_where_nvenc_cannot_work(tmp_path: Path, monkeypatch, driver) -> None:
+    """Without an NVIDIA driver NVENC cannot work: ``auto`` must still make a true h264 video, and it
+    must be x264's (its own SEI says so). "there but NVENC unusable" points the driver check at an
+    existing file, so ffmpeg's real NVENC trial encode runs and fails, as with a driver too old."""
+    if os.path.exists(codecs.NVIDIA_DEVICE):
+        pytest.skip("an NVIDIA driver is here: NVENC may really work")
+    if driver != "missing":
+        if "h264_nvenc" not in codecs.available_encoders():
+            pytest.skip("this ffmpeg has no NVENC compiled in")
+        monkeypatch.setattr(codecs, "NVIDIA_DEVICE", os.devnull)
+    commands: list[list[str]] = []
+    real_run = subprocess.run
+    monkeypatch.setattr(codecs.subprocess, "run", lambda cmd, *a, **k: commands.append(cmd) or real_run(cmd, *a, **k))
+    codecs._trial_error_cached.cache_clear()
+    colours = [((40 * i) % 256, 200, 255 - 30 * i, 255) for i in range(6)]
+    out = tmp_path / "auto.mp4"
+    try:
+        with VideoWriter(out, (W, H), codec="auto", bottom_up=False) as writer:
+            for colour in colours:
+                writer.write(two_colour_frame(colour, BLUE))
+    finally:
+        codecs._trial_error_cached.cache_clear()  # forget the faked verdict
+    nvenc_trials = [cmd for cmd in commands if "h264_nvenc" in cmd]
+    assert len(nvenc_trials) == (0 if driver == "missing" else 1), commands
+    info = probe(out)
+    assert (info.codec, info.frames) == ("h264", len(colours))
+    assert b"x264 - core" in out.read_bytes(), "the video was not encoded by x264"
+    for frame, colour in zip(read_frames(out), colours, strict=True):
+        np.testing.assert_allclose(frame[4, W // 2], colour[:3], atol=8)
+        np.testing.assert_allclose(frame[H - 5, W // 2], BLUE[:3], atol=8)
 
 
 def test_encoder_report_lists_every_concrete_codec() -> None:
@@ -322,13 +436,11 @@ def test_encoder_report_lists_every_concrete_codec() -> None:
 def test_a_failed_trial_is_told_in_the_encoders_own_words(monkeypatch) -> None:
     """A real NVENC trial that fails (no CUDA here; on a GPU server a driver too old for this ffmpeg)
     comes back as the lines ffmpeg tags with the encoder, not its pipeline's echoes of the failure."""
-    from nnviz_gl.sinks import ffmpeg as sink
-
-    if "h264_nvenc" not in sink.available_encoders() or encoder_works("h264_nvenc"):
+    if "h264_nvenc" not in codecs.available_encoders() or encoder_works("h264_nvenc"):
         pytest.skip("needs an ffmpeg with NVENC compiled in, on a machine where it does not work")
-    monkeypatch.setattr(sink, "NVIDIA_DEVICE", os.devnull)  # run the trial encode even without a driver
-    reason = sink._trial_error("h264_nvenc")
-    said = sink._encoder_own_words("h264_nvenc", reason)
+    monkeypatch.setattr(codecs, "NVIDIA_DEVICE", os.devnull)  # run the trial encode even without a driver
+    reason = codecs._trial_error("h264_nvenc")
+    said = codecs._encoder_own_words("h264_nvenc", reason)
     assert said and "\n" not in said and "Terminating thread" not in said, said
     for part in said.split("; "):
         assert re.search(r"^\[h264_nvenc @ 0x[0-9a-f]+\] " + re.escape(part) + "$", reason, re.M), part
@@ -342,13 +454,11 @@ def test_stream_header_parsing() -> None:
 
 def test_nvenc_is_reported_missing_without_an_nvidia_driver(monkeypatch) -> None:
     """No /dev/nvidiactl: NVENC is refused with the reason, without a trial encode."""
-    from nnviz_gl.sinks import ffmpeg as sink
-
-    if "h264_nvenc" not in sink.available_encoders():
+    if "h264_nvenc" not in codecs.available_encoders():
         pytest.skip("this ffmpeg has no NVENC compiled in")
-    monkeypatch.setattr(sink, "NVIDIA_DEVICE", "/nonexistent/nvidiactl")
-    monkeypatch.setattr(sink.subprocess, "run", lambda *a, **k: pytest.fail("ran a trial encode"))
-    reason = sink._trial_error("h264_nvenc")
+    monkeypatch.setattr(codecs, "NVIDIA_DEVICE", "/nonexistent/nvidiactl")
+    monkeypatch.setattr(codecs.subprocess, "run", lambda *a, **k: pytest.fail("ran a trial encode"))
+    reason = codecs._trial_error("h264_nvenc")
     assert reason is not None and "no NVIDIA driver" in reason
 
 

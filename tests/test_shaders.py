@@ -12,7 +12,7 @@ from nnviz_gl.render import shaders
 from nnviz_gl.render.field import field_defines
 from nnviz_gl.render.shaders import ShaderError, declared_defines, load_program, shader_dir, shader_source
 
-SHIPPED = ("common.glsl", "fullscreen.vert", "field.frag", "field_composite.frag", "edges.vert", "edges.frag",
+SHIPPED = ("fullscreen.vert", "field.frag", "field_composite.frag", "edges.vert", "edges.frag",
            "discs.vert", "discs.frag", "text.vert", "text.frag", "yuv420.frag", "quad.vert", "field_copy.frag",
            "boundary.vert", "boundary.frag", "field_common.glsl", "rects.vert", "rects.frag")
 # Files with compile-time variants: one valid set of defines each.
@@ -69,9 +69,9 @@ def test_defines_go_right_after_version_and_line_numbers_stay_the_files():
 
 
 def test_includes_are_resolved():
-    source = shader_source("edges.vert")
+    source = shader_source("boundary.frag")
     assert "#include" not in source
-    assert "vec4 pixel_to_clip(" in source
+    assert "float boundary_texels(" in source and "float line_coverage(" in source
 
 
 def test_unknown_define_is_refused_naming_the_file_and_the_define():

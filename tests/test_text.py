@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import os
+from pathlib import Path
 
 import moderngl
 import numpy as np
 import pytest
 from PIL import ImageFont
 
-from nnviz_gl.render.text import (
+import nnviz_gl
+from nnviz_gl.render.glyph_atlas import (
     SNAP_BELOW_PX,
     SYMBOLS,
     GlyphAtlas,
-    TextItem,
     TextLayoutError,
-    TextPass,
     build_glyph_atlas,
+    item_bounds,
     layout_instances,
 )
+from nnviz_gl.render.text import TextItem, TextPass
 
 W, H = 320, 120
 RED = (1.0, 0.0, 0.0, 1.0)
@@ -83,12 +86,37 @@ def test_atlas_comes_from_pillows_built_in_font_not_a_file(monkeypatch):
 
 def test_atlas_covers_ascii_and_symbols(atlas):
     wanted = "".join(map(chr, range(32, 127))) + SYMBOLS
-    assert set(wanted) <= set(atlas.characters)
+    assert set(map(ord, wanted)) <= set(atlas.codepoints.tolist())
     question = atlas.glyph_indices("?")[0]
     for char in SYMBOLS:
         index = atlas.glyph_indices(char)[0]
         assert index != question and atlas.has_ink[index], f"{char!r} has no glyph of its own"
     assert not atlas.has_ink[atlas.glyph_indices(" ")[0]]
+
+
+def _string_constants(tree: ast.AST) -> list[str]:
+    """Every string literal in ``tree`` (f-string parts included) except docstrings."""
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_symbols_are_the_characters_beyond_ascii_that_the_package_writes():
+    # A label with a character the atlas lacks draws '?'; a symbol no string uses is a recipe never shown.
+    package = Path(nnviz_gl.__file__).parent
+    written: dict[str, str] = {}
+    for path in package.rglob("*.py"):
+        if path.name == "glyph_atlas.py":  # the atlas's own tables of symbols
+            continue
+        for text in _string_constants(ast.parse(path.read_text(encoding="utf-8"))):
+            for char in text:
+                if ord(char) > 126:
+                    written.setdefault(char, str(path.relative_to(package)))
+    assert set(written) <= set(SYMBOLS), f"strings use characters the atlas lacks: {written}"
+    assert set(SYMBOLS) <= set(written), f"symbols no string uses: {set(SYMBOLS) - set(written)}"
 
 
 def test_unknown_characters_become_question_marks(atlas):
@@ -132,8 +160,8 @@ def test_items_are_validated():
 def test_text_paints_its_colour_inside_the_measured_box_only(ctx, fbo, text_pass):
     item = TextItem("[Hg] 0.25", 20, 30, 40, color=(1.0, 0.5, 0.0, 1.0))
     image = render(ctx, fbo, text_pass, [item])
-    left, top, right, bottom = text_pass.bounds(item)
-    width, height = text_pass.measure(item.text, item.size_px)
+    left, top, right, bottom = item_bounds(text_pass.atlas, item)
+    width, height = text_pass.atlas.measure(item.text, item.size_px)
     assert (right - left, bottom - top) == pytest.approx((width, height))
 
     painted = image[..., 0] > INK
@@ -156,7 +184,7 @@ def test_text_paints_its_colour_inside_the_measured_box_only(ctx, fbo, text_pass
 @pytest.mark.parametrize("baseline, drop", [("top", 0.0), ("middle", 0.5), ("bottom", 1.0)])
 def test_anchor_and_baseline_place_the_text(ctx, fbo, text_pass, anchor, shift, baseline, drop):
     text, size = "Anchor", 24
-    width, height = text_pass.measure(text, size)
+    width, height = text_pass.atlas.measure(text, size)
     reference = ink_box(render(ctx, fbo, text_pass, [TextItem(text, 160, 60, size, RED)]))
     moved = ink_box(render(ctx, fbo, text_pass, [TextItem(text, 160, 60, size, RED, anchor, baseline)]))
     expected = np.array(reference) - [shift * width, drop * height, shift * width, drop * height]
@@ -186,8 +214,8 @@ def test_empty_text_draws_nothing(ctx, fbo, text_pass, items):
 def test_background_box_is_rounded_and_behind_the_text(ctx, fbo, text_pass):
     item = TextItem("HUD", 160, 60, 30, (1.0, 1.0, 1.0, 1.0), "center", "middle", box=(0.0, 0.0, 1.0, 1.0))
     image = render(ctx, fbo, text_pass, [item])
-    left, top, right, bottom = text_pass.bounds(item)
-    assert left < 160 - text_pass.measure("HUD", 30)[0] / 2  # the box reaches past the text
+    left, top, right, bottom = item_bounds(text_pass.atlas, item)
+    assert left < 160 - text_pass.atlas.measure("HUD", 30)[0] / 2  # the box reaches past the text
     blue = image[..., 2] > INK
     box = ink_box(image, channel=2)
     np.testing.assert_allclose(box, (left, top, right, bottom), atol=1.01)
@@ -220,7 +248,7 @@ def test_more_glyphs_than_capacity_grows_the_buffer_once(ctx, fbo):
         image = render(ctx, fbo, small, [TextItem(text, 2, 2, 10, RED)])
         assert small.capacity >= len(text) and small.count == len(text)
         box = ink_box(image)
-        assert box[2] - box[0] >= small.measure(text, 10)[0] - 2, "glyphs past the old capacity are missing"
+        assert box[2] - box[0] >= small.atlas.measure(text, 10)[0] - 2, "glyphs past the old capacity are missing"
         grown = small.instances
         render(ctx, fbo, small, [TextItem(text[:20], 2, 2, 10, RED)])
         assert small.instances is grown

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..render.capabilities import capabilities
     from ..render.context import create_headless_context
-    from ..sinks.ffmpeg import encoder_report, ffmpeg_exe
+    from ..sinks.codecs import encoder_report
+    from ..sinks.ffmpeg_process import ffmpeg_exe
 
     ctx = create_headless_context(args.gpu)
     caps = capabilities(ctx)

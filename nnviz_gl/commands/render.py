@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import options as cli
-from ..sinks.ffmpeg import CODECS, EncoderInterrupted, raise_on_signals
+from ..sinks.codecs import CODECS
+from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}

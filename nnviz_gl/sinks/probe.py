@@ -14,9 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .ffmpeg import ffmpeg_exe
-
-TAIL_LINES = 20
+from .ffmpeg_process import STDERR_TAIL_LINES, ffmpeg_exe
 
 
 class ProbeError(RuntimeError):
@@ -34,7 +32,7 @@ class VideoInfo:
 
 
 def _tail(text: str) -> str:
-    return "\n".join(text.strip().splitlines()[-TAIL_LINES:])
+    return "\n".join(text.strip().splitlines()[-STDERR_TAIL_LINES:])
 
 
 def _existing(path: str | os.PathLike[str]) -> Path:

@@ -1,0 +1,170 @@
+"""The ffmpeg child process and the files around it: starting it, the signals that end a run, finalising.
+
+* The binary is the one imageio-ffmpeg ships (no system ffmpeg needed).
+* It runs in its own session, so a Ctrl-C in the terminal reaches Python (which finalises the video),
+  not ffmpeg mid-frame; :func:`raise_on_signals` turns SIGINT/SIGTERM into :class:`EncoderInterrupted`.
+* It writes a *fragmented* mp4 to ``name.partial.mp4`` (a fragment per keyframe), so a ``kill -9``
+  leaves a file that plays up to its last fragment; the output path is replaced only by a complete video.
+* Output paths are checked before any work starts (:func:`check_output_path`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Sequence
+
+CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
+STDERR_TAIL_LINES = 20  # how much of ffmpeg's stderr an error quotes
+
+# ffmpeg reads each raw frame into a new buffer; with glibc's defaults a big one (a 4K RGBA frame is
+# 33 MB) is fresh, zeroed mmap pages every frame. One arena, a high mmap threshold and a large top pad
+# let it reuse its heap (measurements: benchmarks/README.md). A user's own GLIBC_TUNABLES wins.
+FFMPEG_MALLOC_TUNABLES = ("glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=268435456:"
+                          "glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864")
+
+
+class EncoderError(RuntimeError):
+    """ffmpeg failed or died; the message quotes the last lines ffmpeg wrote to stderr."""
+
+
+class OutputPathError(ValueError):
+    """The video cannot be written where asked (missing or unwritable folder, bad file name)."""
+
+
+class EncoderInterrupted(KeyboardInterrupt):
+    """Raised in the main thread by :func:`raise_on_signals`; a ``VideoWriter`` finalises on it.
+
+    A ``KeyboardInterrupt`` so that ``except Exception`` in user code does not swallow it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+class SignalState:
+    """Which signal stopped the run, if any; see :func:`raise_on_signals`."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def check(self) -> None:
+        """Raise again a stop that a library swallowed (scikit-learn's partial_fit catches
+        KeyboardInterrupt and returns normally): call it between steps of a loop."""
+        if self.signum is not None:
+            raise EncoderInterrupted(self.signum)
+
+
+@contextlib.contextmanager
+def raise_on_signals(signums: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[SignalState]:
+    """Turn SIGINT/SIGTERM into :class:`EncoderInterrupted` in the main thread, then restore handlers.
+
+    With this around a ``with VideoWriter(...)`` block a Ctrl-C or ``kill`` ends the render loop and
+    the writer's ``__exit__`` finalises what was written into a playable video at the output path.
+    Installing the handlers ourselves also covers a process started in the background, whose SIGINT
+    begins ignored. The yielded :class:`SignalState` remembers the signal for loops to ``check()``.
+    """
+    state = SignalState()
+
+    def handler(signum: int, _frame: object) -> None:
+        state.signum = signum
+        raise EncoderInterrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in signums}
+    try:
+        yield state
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary bundled with imageio-ffmpeg (no system ffmpeg needed)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def encode_command(size: tuple[int, int], fps: float, input_format: str, bottom_up: bool,
+                   encoder: list[str], container: str, out: Path) -> list[str]:
+    """ffmpeg's command line: raw frames on stdin, ``encoder`` options, a fragmented ``container`` at ``out``."""
+    w, h = size
+    rate = Fraction(fps).limit_denominator(1001)
+    # Convert RGB -> YUV with BT.709 (yuv420p input already is) and say so in the stream, so players
+    # do not shift colours.
+    convert = [] if input_format == "yuv420p" else [
+        "scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p"]
+    filters = (["vflip"] if bottom_up else []) + convert + [
+        "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"]
+    return [
+        ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "info", "-y",
+        "-f", "rawvideo", "-pix_fmt", input_format, "-s", f"{w}x{h}", "-framerate", str(rate),
+        "-i", "-",
+        "-vf", ",".join(filters), *encoder,
+        "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-flush_packets", "1",
+        "-f", container, str(out),
+    ]
+
+
+def start_ffmpeg(command: list[str]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg reading stdin, stderr piped back, in its own session (Ctrl-C reaches only us)."""
+    env = dict(os.environ)
+    if sys.platform.startswith("linux"):
+        env.setdefault("GLIBC_TUNABLES", FFMPEG_MALLOC_TUNABLES)
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, bufsize=0, start_new_session=True, env=env)
+
+
+def how_it_ended(returncode: int) -> str:
+    """A non-zero exit of ffmpeg in words, for an :class:`EncoderError`."""
+    if returncode < 0:
+        return f"ffmpeg was killed by {signal.Signals(-returncode).name}"
+    return f"ffmpeg exited with code {returncode}"
+
+
+def partial_path(path: str | os.PathLike[str]) -> Path:
+    """Where the video is written while it grows: ``training.mp4`` -> ``training.partial.mp4``."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.partial{p.suffix}")
+
+
+def remove_file(path: Path) -> None:
+    """Remove ``path`` if it is there (a ``.partial`` file that holds no frame)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """Refuse, before any work starts, an output the sink could not write; return it as a Path.
+
+    Checks the suffix (the container is chosen from it), that the folder exists, and that a file can
+    really be created there (a trial file, so read-only mounts and permissions are both caught).
+    """
+    p = Path(path)
+    if p.suffix.lower() not in CONTAINERS:
+        raise OutputPathError(
+            f"cannot write video to {str(p)!r}: the file name must end in one of "
+            f"{', '.join(CONTAINERS)}"
+        )
+    if p.is_dir():
+        raise OutputPathError(f"cannot write video to {str(p)!r}: it is a folder")
+    folder = p.parent
+    if not folder.exists():
+        raise OutputPathError(f"cannot write video to {str(p)!r}: folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise OutputPathError(f"cannot write video to {str(p)!r}: {str(folder)!r} is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".nnviz-write-test-"):
+            pass
+    except OSError as exc:
+        raise OutputPathError(
+            f"cannot write video to {str(p)!r}: folder {str(folder)!r} is not writable ({exc.strerror})"
+        ) from None
+    return p
