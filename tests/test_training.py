@@ -297,6 +297,13 @@ def test_queue_is_bounded_ordered_and_ends_at_close():
         SnapshotQueue(1).get(timeout=0.01)
 
 
+def poll_until(condition, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
 def test_closing_the_queue_unblocks_a_waiting_publisher():
     q, snap = SnapshotQueue(1), _snapshots(1)[0]
     q.put(snap)
@@ -310,7 +317,7 @@ def test_closing_the_queue_unblocks_a_waiting_publisher():
 
     publisher = threading.Thread(target=publish)
     publisher.start()
-    time.sleep(0.05)
+    poll_until(lambda: len(q._changed._waiters) == 1)  # the publisher is waiting inside put()
     q.close()
     publisher.join(WAIT)
     assert outcome == ["closed"]
@@ -322,9 +329,10 @@ def test_training_thread_feeds_a_video_queue_in_order_and_ends_it():
     thread.start()
     epochs, longest = [], 0
     for snapshot in q:
+        # a slow consumer: take the next only once the trainer is ahead by a full queue; it must wait there
+        poll_until(lambda: len(q) == q.maxsize or not thread.is_alive())
         longest = max(longest, len(q))
         epochs.append(snapshot.epoch)
-        time.sleep(0.005)  # a slow consumer: the trainer must wait, not pile up
     thread.join(WAIT)
     assert epochs == [0, 1, 2, 3, 4, 5, 6]
     assert longest <= 2 and not thread.is_alive() and thread.epochs_run == 6
