@@ -54,7 +54,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     """The errors a user can cause, reported as one line. Imported only when something failed: the
     GL and encoder modules are not loaded before ``nnviz-gl render`` has started its training worker."""
     from .render.context import GLUnavailableError
-    from .render.frame import SizeError
+    from .sizes import SizeError
     from .sinks.ffmpeg_process import EncoderError, OutputPathError
     from .training.worker import TrainingError
 

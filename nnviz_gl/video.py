@@ -14,9 +14,10 @@ from typing import Callable
 import numpy as np
 
 from .points import check_points
-from .render.frame import FrameRenderer, check_size
+from .render.frame import FrameRenderer
 from .sinks.ffmpeg import VideoWriter
 from .sinks.ffmpeg_process import check_output_path
+from .sizes import check_size
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
 from .trajectory import TrajectoryWriter

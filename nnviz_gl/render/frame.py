@@ -5,33 +5,13 @@ from __future__ import annotations
 import moderngl
 import numpy as np
 
+from ..sizes import check_size
 from ..snapshot import Snapshot
 from .capabilities import capabilities
 from .context import create_headless_context, release_current_glx
 from .offscreen import OffscreenTarget
 from .scene import Scene
 from .style import DEFAULT_STYLE, Style
-
-
-class SizeError(ValueError):
-    """An output size that cannot be drawn: not positive, or beyond the GPU's largest framebuffer."""
-
-
-def check_size(size: tuple[int, int], max_framebuffer: tuple[int, int] | None = None) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in size)
-    except (TypeError, ValueError):
-        raise SizeError(f"size must be two whole numbers (width, height), got {size!r}") from None
-    if w <= 0 or h <= 0:
-        raise SizeError(f"size must be positive, got {w}x{h}")
-    if w < 64 or h < 64:
-        raise SizeError(f"size {w}x{h} is too small to draw a frame; the smallest is 64x64")
-    if max_framebuffer and (w > max_framebuffer[0] or h > max_framebuffer[1]):
-        raise SizeError(
-            f"size {w}x{h} is larger than this GPU's largest framebuffer "
-            f"{max_framebuffer[0]}x{max_framebuffer[1]}"
-        )
-    return w, h
 
 
 class FrameRenderer:
@@ -43,7 +23,7 @@ class FrameRenderer:
         self._own_ctx = ctx is None
         self.caps = capabilities(self.ctx)
         self.info = self.caps.info
-        self.size = check_size(size, self.info.max_framebuffer)
+        self.size = check_size(size, max_size=self.info.max_framebuffer)
         if not self._own_ctx:
             # moderngl re-binds the framebuffer it last bound after making each new one; in a shared
             # context that may be one its owner has since deleted (GL_INVALID_OPERATION).
@@ -98,7 +78,7 @@ class FrameRenderer:
         self.target.read_yuv420_into(buffer)
 
     def resize(self, size: tuple[int, int]) -> None:
-        size = check_size(size, self.info.max_framebuffer)
+        size = check_size(size, max_size=self.info.max_framebuffer)
         if size != self.size:
             self._make_current()
             old, self.target = self.target, OffscreenTarget(self.ctx, size, self.caps.frame_storage)

@@ -23,6 +23,7 @@ from types import TracebackType
 
 import numpy as np
 
+from ..sizes import check_size
 from .codecs import DEFAULT_PRESETS, auto_preset, encoder_args, resolve_codec
 from .ffmpeg_process import (CONTAINERS, STDERR_TAIL_LINES, EncoderError, check_output_path, encode_command,
                              how_it_ended, partial_path, remove_file, start_ffmpeg)
@@ -78,7 +79,7 @@ class VideoWriter:
     ) -> None:
         self.path = check_output_path(path)
         self.partial_path = partial_path(self.path)
-        self.width, self.height = _check_size(size)
+        self.width, self.height = check_size(size, what="video size", even=True, smallest=1)
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
         self.fps = float(fps)
@@ -293,21 +294,6 @@ class VideoWriter:
             if line:
                 self._stderr_tail.append(line)
         self._proc.stderr.close()
-
-
-def _check_size(size: tuple[int, int]) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in size)
-    except (TypeError, ValueError):
-        raise ValueError(f"size must be (width, height), got {size!r}") from None
-    if w <= 0 or h <= 0:
-        raise ValueError(f"size must be positive, got {w}x{h}")
-    if w % 2 or h % 2:
-        raise ValueError(
-            f"video size {w}x{h} has an odd side; yuv420p needs even width and height "
-            f"(try {w + w % 2}x{h + h % 2})"
-        )
-    return w, h
 
 
 def _as_bytes(frame: object, nbytes: int, size: tuple[int, int], fmt: str) -> memoryview:

@@ -25,6 +25,7 @@ from ..render.context import REQUIRED_GL, check_version, release_current_egl
 from ..render.scene import Scene
 from ..render.style import DEFAULT_STYLE, WINDOW_FIELD_SCALE, Style
 from ..render.text import TextItem
+from ..sizes import check_size
 from ..snapshot import Snapshot
 from .glfw_window import NoDisplayError, glfw_acquire, glfw_release, open_window
 from .window_glide import Glide
@@ -88,9 +89,7 @@ class Viewer:
         output_dir: str | os.PathLike[str] = ".",
         style: Style = DEFAULT_STYLE,
     ) -> None:
-        w, h = (int(v) for v in size)
-        if w < 64 or h < 64:
-            raise ValueError(f"window size must be at least 64x64, got {w}x{h}")
+        w, h = check_size(size, what="window size")
         self.controls = controls
         self.extension: ViewerExtension | None = None  # e.g. a replay's timeline: keys, mouse, overlay, drawing
         self.output_dir = Path(output_dir)
