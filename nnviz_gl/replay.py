@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import glfw
-import moderngl
 
-from .render.context import release_current_egl
 from .render.glyph_atlas import TextItem
 from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .sinks.window_recording import record_help
 from .snapshot import Snapshot
 from .speeds import check_speed, next_speed
-from .timeline import TimelineDrawing, timeline_labels, timeline_layout
+from .timeline import TimelinePanel, timeline_labels, timeline_layout
 from .trajectory import TrajectoryError, TrajectoryReader
 
 FOLLOW_EVERY_S = 0.25  # how often a file still being written is looked at again
@@ -101,7 +99,8 @@ class Replay:
             raise
         r = self.reader
         self.viewer.set_data(r.X, r.y, r.X_test, r.y_test)
-        self._drawing = TimelineDrawing(self.viewer.ctx, self.viewer.style)
+        self._timeline = TimelinePanel(self.viewer.ctx, self.viewer.style)
+        self.viewer.scene.add_panel(self._timeline)  # released with the scene
         self.viewer.extension = self
         self.finished = r.finished
         self.following = not self.finished
@@ -193,9 +192,6 @@ class Replay:
         """Close the window (and the file, when this replay opened it). Safe to call twice."""
         viewer = getattr(self, "viewer", None)
         if viewer is not None and viewer.window is not None:
-            release_current_egl()  # the timeline's GL objects live in the window's context
-            glfw.make_context_current(viewer.window)
-            self._drawing.release()
             viewer.release()
         if self._owns_reader:
             self.reader.close()
@@ -220,6 +216,7 @@ class Replay:
             if self.at_end and self.finished:
                 self.playing = False
         self._show(self.position)
+        self._timeline.set_position(self._fraction(), self.dragging)
 
     def _show(self, position: float) -> None:
         """Hand the viewer the snapshot at ``position``: exact on a whole index, interpolated between;
@@ -236,11 +233,6 @@ class Replay:
         else:
             shown = before.interpolate(r[target], t)
         self.viewer.show(shown, before)
-
-    def draw_over(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
-        layout = self.viewer.scene.layout
-        if layout is not None:
-            self._drawing.draw(framebuffer, size, timeline_layout(layout), self._fraction(), self.dragging)
 
     def _fraction(self) -> float:
         return self.position / (self.count - 1) if self.count > 1 else 1.0

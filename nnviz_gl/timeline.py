@@ -1,9 +1,9 @@
-"""The replay's timeline: where it sits in a frame, and how it is drawn.
+"""The replay's timeline: where it sits in a frame, and a panel of the scene that draws it.
 
-Drawn with the scene's own kinds of pass: a :class:`~nnviz_gl.render.instanced.RectPass` for the bar
-(its backing, the track, the played part) and a :class:`~nnviz_gl.render.instanced.DiscPass` for the
-knob, made once and written only when the timeline moves; its labels go through the scene's text pass
-with the window's heads-up text.
+A :class:`TimelinePanel` is one more panel in the scene's list (drawn by the one draw path, after the
+network it lies over): a :class:`~nnviz_gl.render.instanced.RectPass` for the bar (its backing, the
+track, the played part) and a :class:`~nnviz_gl.render.instanced.DiscPass` for the knob. Its labels go
+through the scene's text batch with the window's heads-up text.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 
 from .render.instanced import DiscPass, RectPass
 from .render.layout import FrameLayout
+from .render.panels import Panel
 from .render.transforms import Rect
 from .render.style import Style
 from .render.text import TextItem
@@ -64,45 +65,51 @@ def timeline_labels(line: Timeline, style: Style, left: str, right: str) -> list
     ]
 
 
-class TimelineDrawing:
-    """The bar and the knob over a frame; GL objects made once, in the window's context."""
+class TimelinePanel(Panel):
+    """The bar and the knob, a panel of the scene drawn over the network panel: the track's backing
+    strip is its rect. GL objects made once; buffers written only when the timeline moves."""
 
     def __init__(self, ctx: moderngl.Context, style: Style) -> None:
-        self.ctx = ctx
+        super().__init__()
         self.style = style
         self.bar = RectPass(ctx, capacity=3)
         self.knob = DiscPass(ctx, capacity=1)
+        self.line: Timeline | None = None
+        self.fraction, self.grabbed = 0.0, False
         self._drawn: tuple | None = None  # what the buffers hold
 
-    def draw(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int], line: Timeline, fraction: float,
-             grabbed: bool) -> None:
-        """The timeline at ``fraction`` (0..1) of the run over what ``framebuffer`` holds; the knob in the
-        accent colour while ``grabbed``."""
-        state = (line, float(fraction), bool(grabbed))
-        if state != self._drawn:
-            self._write(line, fraction, grabbed)
-            self._drawn = state
-        framebuffer.use()
-        framebuffer.viewport = (0, 0, *size)
-        self.ctx.scissor = None
-        self.bar.draw(size)  # opaque
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        self.knob.draw(size)  # anti-aliased edge
-        self.ctx.disable(moderngl.BLEND)
+    def region(self, lay: FrameLayout) -> Rect:
+        self.line = timeline_layout(lay)
+        track, pad = self.line.track, self.line.knob_radius + 3.0
+        return Rect(track.x - pad, track.y + track.h * 0.5 - pad, track.w + 2 * pad, 2 * pad)
 
-    def _write(self, line: Timeline, fraction: float, grabbed: bool) -> None:
-        s, track, k = self.style, line.track, line.knob_radius
-        x = line.x_at(fraction)
+    def set_position(self, fraction: float, grabbed: bool) -> None:
+        """The knob at ``fraction`` (0..1) of the run, in the accent colour while ``grabbed``."""
+        self.fraction, self.grabbed = float(fraction), bool(grabbed)
+
+    def prepare(self) -> None:
+        state = (self.rect, self.fraction, self.grabbed)
+        if state != self._drawn:
+            self._write()
+            self._drawn = state
+
+    def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
+        framebuffer.viewport = self.rect.gl_viewport(frame_size[1])
+        self.bar.draw(self.rect)   # opaque
+        self.knob.draw(self.rect)  # blended: its anti-aliased edge
+
+    def _write(self) -> None:
+        s, line = self.style, self.line
+        track, k = line.track, line.knob_radius
+        x = line.x_at(self.fraction)
         cy = track.y + track.h * 0.5
-        pad = k + 3.0  # a backing strip of panel colour sets the bar off the network drawn beneath it
         panel, dim = np.array(s.panel), np.array(s.text_dim)
         self.bar.set_rects([
-            (track.x - pad, cy - pad, track.w + 2 * pad, 2 * pad, *s.panel),
+            (self.rect.x, self.rect.y, self.rect.w, self.rect.h, *s.panel),  # sets the bar off the network
             (track.x, track.y, track.w, track.h, *(panel * 0.55 + dim * 0.45)),  # the track, dimmed
             (track.x, track.y, max(x - track.x, track.h), track.h, *s.class1),  # the part played
         ])
-        knob = (*s.positive, 1.0) if grabbed else (*s.text, 1.0)
+        knob = (*s.positive, 1.0) if self.grabbed else (*s.text, 1.0)
         self.knob.set_discs(np.array([[x, cy, k, *knob, 0.0, 0.0, 0.0, 0.0]], np.float32))
 
     def release(self) -> None:

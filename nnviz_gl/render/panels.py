@@ -54,9 +54,14 @@ class Panel:
         self.rect = Rect(0.0, 0.0, 1.0, 1.0)
         self.lay: FrameLayout | None = None
 
-    def place(self, rect: Rect, lay: FrameLayout) -> None:
-        """Where the panel is, and the frame's proportions (``lay.unit``, text sizes)."""
-        self.rect, self.lay = rect, lay
+    def region(self, lay: FrameLayout) -> Rect:
+        """Where this panel sits in a frame laid out as ``lay``."""
+        return Rect(0.0, 0.0, *lay.size)
+
+    def place(self, lay: FrameLayout) -> None:
+        """Take the panel's place in a (new) layout: its rect, and the frame's proportions
+        (``lay.unit``, text sizes)."""
+        self.rect, self.lay = self.region(lay), lay
 
     def box(self) -> Rect | None:
         """The rectangle painted in the panel colour behind the panel; None: it sits on the background."""
@@ -82,6 +87,9 @@ class TitlePanel(Panel):
         super().__init__()
         self.style = style
         self.snapshot: Snapshot | None = None
+
+    def region(self, lay: FrameLayout) -> Rect:
+        return lay.title
 
     def labels(self) -> list[TextItem]:
         snap, s, t = self.snapshot, self.style, self.rect
@@ -117,8 +125,11 @@ class NetworkPanel(Panel):
         self.geometry: NetworkGeometry | None = None
         self.highlight_edge: int | None = None
 
-    def place(self, rect: Rect, lay: FrameLayout) -> None:
-        super().place(rect, lay)
+    def region(self, lay: FrameLayout) -> Rect:
+        return lay.network
+
+    def place(self, lay: FrameLayout) -> None:
+        super().place(lay)
         self.geometry = None
 
     def box(self) -> Rect:
@@ -208,9 +219,12 @@ class FieldPanel(Panel):
     def view(self) -> DataView:
         return DataView(self.bounds, self.rect)
 
-    def place(self, rect: Rect, lay: FrameLayout) -> None:
-        super().place(rect, lay)
-        fw, fh = rect.gl_viewport(lay.size[1])[2:]
+    def region(self, lay: FrameLayout) -> Rect:
+        return lay.field
+
+    def place(self, lay: FrameLayout) -> None:
+        super().place(lay)
+        fw, fh = self.rect.gl_viewport(lay.size[1])[2:]
         side = max(fw, fh, 1)
         scale = auto_field_side(side) / side if self.field_scale is None else self.field_scale
         self.field.resize((max(1, round(fw * scale)), max(1, round(fh * scale))))

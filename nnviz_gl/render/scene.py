@@ -108,6 +108,11 @@ class Scene:
         self.previous = previous
         self._dirty_style = True
 
+    def add_panel(self, panel: Panel) -> None:
+        """One more panel, drawn after (over) those before it; the scene releases it with its own."""
+        self.panels.append(panel)
+        self._dirty_layout = True
+
     def set_field_scale(self, field_scale: float | None) -> None:
         field_scale = check_field_scale(field_scale)
         if field_scale != self.field_panel.field_scale:
@@ -172,8 +177,8 @@ class Scene:
     def _relayout(self, size: tuple[int, int]) -> None:
         lay = frame_layout(size)
         self.layout = lay
-        for panel, rect in zip(self.panels, (lay.title, lay.network, lay.field)):
-            panel.place(rect, lay)
+        for panel in self.panels:
+            panel.place(lay)
         boxes = [panel.box() for panel in self.panels]
         covered = [box.gl_viewport(size[1]) for box in boxes if box is not None]
         strips = np.array(uncovered_boxes(size, covered), np.float32).reshape(-1, 4)

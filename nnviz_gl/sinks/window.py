@@ -43,7 +43,6 @@ class ViewerExtension(Protocol):
     help_lines: tuple[str, ...]
 
     def before_draw(self, now: float) -> None: ...
-    def draw_over(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None: ...
     def on_key(self, key: int, action: int, mods: int) -> bool: ...
     def on_mouse_button(self, button: int, action: int, mods: int) -> bool: ...
     def on_mouse_move(self) -> bool: ...
@@ -210,8 +209,6 @@ class Viewer:
             self.scene.upload(shown, self.glide.before)
         self.hud.refresh(now)
         self.scene.render(self.framebuffer, self.fb_size)
-        if self.extension is not None:
-            self.extension.draw_over(self.framebuffer, self.fb_size)
         return True
 
     def read_rgb(self) -> np.ndarray:
