@@ -266,7 +266,7 @@ def test_networks_past_the_loop_limit_equal_predict_proba(ctx, float_target, hid
         np.testing.assert_allclose(got[:, 1], logits(clf, X), atol=1e-3, rtol=1e-4)
         layer, j = len(hidden), hidden[-1] - 1  # the probe's own loop comes on top of the last layer's
         field.set_probe((layer, j))
-        z, h = hidden_outputs(snap, X)[layer - 1]
+        z = hidden_outputs(snap, X)[layer - 1][0]
         np.testing.assert_allclose(evaluate(field, float_target)[:, 1], z[:, j], atol=1e-3, rtol=1e-4)
     finally:
         field.release()

@@ -218,7 +218,7 @@ def test_cli_refuses_a_network_it_cannot_draw_in_one_line(ctx, tmp_path):
     done = subprocess.run([*nnviz_gl(), "render", "-o", str(out), "-r", "160,96", "--hidden", "20000",
                            "--epochs", "2", "--no-progress"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
+    assert done.stderr.strip().splitlines() == [(
         "nnviz-gl: error: a 2-20000-1 network is too large to draw its field on this software renderer (it stops "
-        "a shader after 65,535 loop turns; this one needs 80,082): use fewer or narrower hidden layers, or a GPU"]
+        "a shader after 65,535 loop turns; this one needs 80,082): use fewer or narrower hidden layers, or a GPU")]
     assert not out.exists() and not list(tmp_path.glob("*.mp4"))

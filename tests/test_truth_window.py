@@ -12,13 +12,17 @@ import nnviz_gl as nv
 from nnviz_gl.render import frame as frame_module
 from nnviz_gl.render.style import WINDOW_FIELD_SCALE
 from nnviz_gl.sinks.probe import read_frames
-from test_truth import (CODEC_MEAN_LEVELS, SIZE, auto_texel_px, check_frame, fitted, frame_of, moons,  # noqa: F401
-                        points)
+from test_truth import CODEC_MEAN_LEVELS, SIZE, auto_texel_px, check_frame, fitted, frame_of, points
 from truth_helpers import field_view, truth_of
 
 # A window and an offscreen frame of the same snapshot at the same field resolution: both llvmpipe, the
 # panel drawn in one pass in one and copied in the other (measured: 2 levels at most).
 SAME_LEVELS = 3
+
+
+@pytest.fixture(scope="module")
+def moons() -> nv.Dataset:
+    return nv.make_dataset("moons", n_samples=120, seed=0)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ size) and the field's colour map: adapt it here when the layout API or the style
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.spatial import cKDTree
