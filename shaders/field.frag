@@ -5,8 +5,9 @@
 // COLOUR 1 writes what the frame shows (RGBA8: colour-mapped probability, boundary distance in alpha);
 // COLOUR 0 writes the raw (probability, logit) floats, for measurements.
 //
-// MLP_LAYERS expands to one LAYER(index, n_in, n_out, offset, ACT) per layer; parameters of a layer
-// are its weights, row-major (n_in x n_out), then its n_out biases, starting at `offset`.
+// MLP_LAYERS expands to one LAYER(index, n_in, n_out, offset, ACT) per layer (LAYER_STEPS, below, for
+// a large network); parameters of a layer are its weights, row-major (n_in x n_out), then its n_out
+// biases, starting at `offset`.
 // Weights are data (uniforms or a float texture): a new snapshot is a write, never a recompile.
 
 in vec2 v_uv;
@@ -57,7 +58,21 @@ float show_logistic(float h) { return 2.0 * h - 1.0; }
 float show_tanh(float h) { return h; }
 float show_relu(float h) { return tanh(h); }
 
-#define LAYER(L, NIN, NOUT, OFF, ACT) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < NIN; ++i) { s += h[i] * P(OFF + i * NOUT + j); } z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } CAPTURE(L, NOUT)
+// One layer: z = h W + b, then h = ACT(z). LAYER_STEPS writes the sum over the NIN inputs out STEP
+// terms at a time (SUM_<STEP>) in a loop of STEPS turns, then the REST of the terms: llvmpipe ends all
+// loops of a shader once 65,535 turns were taken in all, so field.py picks STEP for a large network.
+#define TERM(OFF, NOUT, I) s += h[I] * P((OFF) + (I) * (NOUT) + j);
+#define SUM_1(OFF, NOUT, I) TERM(OFF, NOUT, I)
+#define SUM_2(OFF, NOUT, I) SUM_1(OFF, NOUT, I) SUM_1(OFF, NOUT, (I) + 1)
+#define SUM_4(OFF, NOUT, I) SUM_2(OFF, NOUT, I) SUM_2(OFF, NOUT, (I) + 2)
+#define SUM_8(OFF, NOUT, I) SUM_4(OFF, NOUT, I) SUM_4(OFF, NOUT, (I) + 4)
+#define SUM_16(OFF, NOUT, I) SUM_8(OFF, NOUT, I) SUM_8(OFF, NOUT, (I) + 8)
+#define SUM_32(OFF, NOUT, I) SUM_16(OFF, NOUT, I) SUM_16(OFF, NOUT, (I) + 16)
+#define SUM_64(OFF, NOUT, I) SUM_32(OFF, NOUT, I) SUM_32(OFF, NOUT, (I) + 32)
+#define SUM_128(OFF, NOUT, I) SUM_64(OFF, NOUT, I) SUM_64(OFF, NOUT, (I) + 64)
+#define SUM_256(OFF, NOUT, I) SUM_128(OFF, NOUT, I) SUM_128(OFF, NOUT, (I) + 128)
+#define LAYER_STEPS(L, NIN, NOUT, OFF, ACT, STEP, STEPS, REST) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < STEPS * STEP; i += STEP) { SUM_##STEP(OFF, NOUT, i) } REST z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } CAPTURE(L, NOUT)
+#define LAYER(L, NIN, NOUT, OFF, ACT) LAYER_STEPS(L, NIN, NOUT, OFF, ACT, 1, NIN, )
 
 void main() {
     float h[MAX_WIDTH];

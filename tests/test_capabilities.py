@@ -27,6 +27,7 @@ def test_a_software_renderer_and_a_gpu_get_their_own_strategies(ctx):
     assert (cpu.software, cpu.field_panel, cpu.video_format, cpu.wait_without_gil) == (True, LINEAR_COPY, "bgra", True)
     assert cpu.encoder_threads >= 1
     assert (gpu.software, gpu.field_panel, gpu.video_format, gpu.wait_without_gil) == (False, ONE_PASS, "yuv420p", False)
+    assert cpu.shader_loop_limit and not gpu.shader_loop_limit
     assert gpu.encoder_threads is None and gpu.raster_threads is None
     # without ctypes access to GL neither the BGRA storage nor the flushed copy is possible
     plain = choose(dataclasses.replace(info, renderer=LLVMPIPE), gl_reachable=False)

@@ -11,7 +11,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 import nnviz_gl as nv
-from nnviz_gl.render.field import FieldPass, field_defines, pack_parameters
+from nnviz_gl.render.capabilities import capabilities
+from nnviz_gl.render.field import (
+    LOOP_BUDGET,
+    FieldPass,
+    NetworkTooLargeError,
+    field_defines,
+    loop_turns,
+    pack_parameters,
+    sum_step,
+)
 
 W, H = 24, 16                       # a small float framebuffer: 384 pixel centres per case
 BOUNDS = (-3.0, 2.5, -2.0, 3.0)     # deliberately not symmetric, so a flipped axis shows
@@ -242,3 +251,62 @@ def test_field_defines_specialise_on_the_architecture():
     three_inputs = nv.Snapshot(weights=[np.zeros((3, 1))], biases=[np.zeros(1)]).architecture
     with pytest.raises(ValueError, match="2 input features"):
         field_defines(three_inputs, params_in_texture=False)
+
+
+# -- past llvmpipe's 65,535 loop turns per shader invocation -------------------------------------------
+@pytest.mark.parametrize("hidden", [(256, 256), (257, 301), (509, 512)], ids=lambda h: "-".join(map(str, h)))
+def test_networks_past_the_loop_limit_equal_predict_proba(ctx, float_target, hidden):
+    """A plain loop per sum would take more turns than llvmpipe allows (it then silently stops every loop):
+    the sums are written out a few terms a turn instead; odd widths leave remainders written out whole."""
+    sizes = (2, *hidden, 1)
+    assert loop_turns(sizes, 1) > 65_535, "the case would not reach the limit"
+    clf = fitted_classifier(hidden, "tanh")
+    snap = nv.Snapshot.from_sklearn(clf)
+    field = FieldPass(ctx)
+    try:
+        field.upload(snap)
+        X = pixel_centres()
+        got = evaluate(field, float_target)
+        want = clf.predict_proba(X)[:, 1]
+        assert np.ptp(want) > 0.3
+        np.testing.assert_allclose(got[:, 0], want, atol=1e-4, rtol=0)
+        np.testing.assert_allclose(got[:, 1], logits(clf, X), atol=1e-3, rtol=1e-4)
+        layer, j = len(hidden), hidden[-1] - 1  # the probe's own loop comes on top of the last layer's
+        field.set_probe((layer, j))
+        z = hidden_outputs(snap, X)[layer - 1][0]
+        np.testing.assert_allclose(evaluate(field, float_target)[:, 1], z[:, j], atol=1e-3, rtol=1e-4)
+    finally:
+        field.release()
+
+
+def test_the_sum_step_is_one_for_usual_networks_and_keeps_large_ones_in_budget():
+    for hidden in ((5, 10, 5), (8, 8), (64, 64), (128, 128), (16,) * 8):
+        assert sum_step((2, *hidden, 1)) == 1, "a usual network keeps the plain loops (and its speed)"
+    assert "LAYER_STEPS" not in str(field_defines(nv.Architecture((2, 128, 128, 1), "relu"), True)["MLP_LAYERS"])
+    for hidden in ((256, 256), (512, 512), (1024, 1024), (64,) * 20, (14_000,), (2_500, 2_500)):
+        sizes = (2, *hidden, 1)
+        step = sum_step(sizes)
+        assert step > 1 and loop_turns(sizes, step) <= LOOP_BUDGET
+        assert sum_step(sizes, loop_limit=False) == step
+
+
+def test_a_network_too_large_for_the_loop_limit_is_refused_in_one_line(ctx, float_target):
+    sizes = (2, 20_000, 1)  # 20,000 output neurons: four loop turns each, whatever the step
+    with pytest.raises(NetworkTooLargeError, match=r"^a 2-20000-1 network is too large to draw its field .*"
+                                                   r"needs 80,082\): use fewer or narrower hidden layers"):
+        sum_step(sizes)
+    assert sum_step(sizes, loop_limit=False) == 256  # a GPU has no such limit: drawn, the sums in long steps
+    rng = np.random.default_rng(0)
+    snap = nv.Snapshot([rng.normal(size=(2, 20_000)), rng.normal(size=(20_000, 1))],
+                       [np.zeros(20_000), np.zeros(1)], activation="tanh")
+    field = FieldPass(ctx)
+    try:
+        if capabilities(ctx).shader_loop_limit:
+            with pytest.raises(NetworkTooLargeError) as refused:
+                field.upload(snap)
+            assert "\n" not in str(refused.value) and field.compiles == 0
+        else:  # no loop limit to refuse for: drawn as any other
+            field.upload(snap)
+            np.testing.assert_allclose(evaluate(field, float_target)[:, 0], snap.forward(pixel_centres()), atol=1e-4)
+    finally:
+        field.release()

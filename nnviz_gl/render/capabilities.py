@@ -32,6 +32,8 @@ class Capabilities:
     finishes it with the GIL released first (training and the encoder keep running meanwhile).
     ``raster_threads``: llvmpipe's thread count (None on a GPU). ``encoder_threads``: a cap for the
     video encoder, which shares the cores with a software renderer (None: the encoder's own choice).
+    ``shader_loop_limit``: the driver ends a shader invocation's loops after 65,535 turns in all
+    (llvmpipe), so the field shader writes large sums out in steps or refuses what cannot fit.
     ``video_format``: what a video sink receives: yuv420p made on the GPU, or the frame as stored,
     which ffmpeg converts in its own process (that overlaps better when the GL work is CPU work).
     """
@@ -44,6 +46,7 @@ class Capabilities:
     raster_threads: int | None
     encoder_threads: int | None
     video_format: str
+    shader_loop_limit: bool
 
     def line(self) -> str:
         threads = f", {self.raster_threads} raster threads" if self.raster_threads else ""
@@ -76,6 +79,7 @@ def choose(info: GLInfo, gl_reachable: bool) -> Capabilities:
         raster_threads=raster_threads if software else None,
         encoder_threads=software_encoder_threads() if software else None,
         video_format=storage if software else "yuv420p",
+        shader_loop_limit=software,
     )
 
 

@@ -8,6 +8,7 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Architecture, Snapshot
+from .capabilities import Capabilities, capabilities
 from .gl_calls import color_texture
 from .shaders import load_program
 from .style import DEFAULT_STYLE, Style
@@ -24,15 +25,69 @@ def pack_parameters(snapshot: Snapshot) -> np.ndarray:
     return np.concatenate(parts).astype(np.float32)
 
 
-def field_defines(arch: Architecture, params_in_texture: bool) -> dict[str, object]:
+# Mesa's llvmpipe ends every loop of a shader invocation once 65,535 turns were taken in all loops
+# together, so the field shader's loops are laid out to stay below that (with a margin).
+LOOP_BUDGET = 60_000
+STEPS_WRITTEN_OUT = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # field.frag's SUM_<n> macros
+
+
+class NetworkTooLargeError(ValueError):
+    """A network whose field this driver cannot evaluate in one shader invocation; one line says why."""
+
+
+def loop_turns(layer_sizes: tuple[int, ...], step: int) -> int:
+    """Loop turns one fragment takes when each sum is written out ``step`` terms at a time.
+
+    Per output neuron: its sum's turns, plus one each for the output loop, an empty inner loop, the
+    activation loop and the probe's capture loop (counted whether or not they run, to stay on the safe side).
+    """
+    return sum(n_out * (4 + n_in // step) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def sum_step(layer_sizes: tuple[int, ...], loop_limit: bool = True) -> int:
+    """How many terms of each sum one loop turn writes out: the fewest that keep the network within
+    LOOP_BUDGET (1 for every usual network, whose shader stays the plain loops it always was).
+
+    Beyond what the largest step can do: the largest step where loops have no limit (``loop_limit``
+    False, a GPU), else :class:`NetworkTooLargeError`.
+    """
+    for step in STEPS_WRITTEN_OUT:
+        if loop_turns(layer_sizes, step) <= LOOP_BUDGET:
+            return step
+    if not loop_limit:
+        return STEPS_WRITTEN_OUT[-1]
+    shape = "-".join(map(str, layer_sizes))
+    raise NetworkTooLargeError(
+        f"a {shape} network is too large to draw its field on this software renderer (it stops a "
+        f"shader after 65,535 loop turns; this one needs {loop_turns(layer_sizes, STEPS_WRITTEN_OUT[-1]):,}): "
+        "use fewer or narrower hidden layers, or a GPU")
+
+
+def _written_out(n_in: int, n_out: int, offset: int, start: int) -> str:
+    """The terms start..n_in-1 of a sum as SUM_<n> macros, largest first (at most one of each size)."""
+    parts, left = [], n_in - start
+    for size in reversed(STEPS_WRITTEN_OUT):
+        if left >= size:
+            parts.append(f"SUM_{size}({offset}, {n_out}, {start})")
+            start, left = start + size, left - size
+    return " ".join(parts)
+
+
+def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool = True) -> dict[str, object]:
     """The compile-time specialisation of field.frag for one architecture."""
     if arch.n_inputs != 2:
         raise ValueError(f"the field panel draws 2 input features, this network has {arch.n_inputs}")
     sizes = arch.layer_sizes
+    step = sum_step(sizes, loop_limit)
     layers, offset = [], 0
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         act = "HIDDEN_ACTIVATION" if i < len(sizes) - 2 else f"act_{arch.output_activation}"
-        layers.append(f"LAYER({i + 1}, {n_in}, {n_out}, {offset}, {act})")
+        if step == 1:
+            layers.append(f"LAYER({i + 1}, {n_in}, {n_out}, {offset}, {act})")
+        else:
+            turns = n_in // step
+            rest = _written_out(n_in, n_out, offset, turns * step)
+            layers.append(f"LAYER_STEPS({i + 1}, {n_in}, {n_out}, {offset}, {act}, {step}, {turns}, {rest})")
         offset += n_in * n_out + n_out
     return {
         "N_PARAMS": offset,
@@ -60,16 +115,18 @@ class FieldPass:
     the distance to the decision boundary (RGBA8: the cheapest texture to upsample on llvmpipe).
     Into a framebuffer of one's own, ``evaluate`` writes the raw (probability, logit) floats instead.
 
-    Specialised per architecture (layer sizes are compile-time constants, ~170x faster on llvmpipe
-    than a generic loop); weights are uniform or texture writes, so a new snapshot never recompiles.
-    Showing one hidden neuron (``set_probe``) uses a second variant of the same shader, compiled
-    on first use and kept: the probe's bookkeeping would cost the plain field ~60 % on llvmpipe.
+    Specialised per architecture (layer sizes are compile-time constants, far faster on a software
+    renderer than a generic loop); weights are uniform or texture writes, so a new snapshot never
+    recompiles. Showing one hidden neuron (``set_probe``) uses a second variant of the same shader,
+    compiled on first use and kept, so that the plain field never pays for the probe's bookkeeping.
     """
 
-    def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE, *, storage: str = "rgba") -> None:
+    def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE, *,
+                 caps: Capabilities | None = None) -> None:
         self.ctx = ctx
         self.style = style
-        self.storage = storage  # the colour texture's storage (Capabilities.frame_storage)
+        caps = caps or capabilities(ctx)
+        self.storage = caps.frame_storage  # of the colour texture
         self.compiles = 0          # architecture specialisations
         self.probe: tuple[int, int] | None = None
         self._arch: Architecture | None = None
@@ -82,6 +139,8 @@ class FieldPass:
         self._valid = True
         limit = int(ctx.info.get("GL_MAX_FRAGMENT_UNIFORM_COMPONENTS", 1024)) // 4
         self._max_uniform_vec4 = max(64, min(limit - 64, 1024))
+        self._max_texture_rows = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
+        self._loop_limit = caps.shader_loop_limit
         self.texture: moderngl.Texture | None = None
         self.framebuffer: moderngl.Framebuffer | None = None
 
@@ -106,12 +165,18 @@ class FieldPass:
     def _specialise(self, arch: Architecture) -> None:
         n_params = sum(a * b + b for a, b in zip(arch.layer_sizes[:-1], arch.layer_sizes[1:]))
         in_texture = math.ceil(n_params / 4) > self._max_uniform_vec4
+        rows = math.ceil(n_params / PARAMS_TEXTURE_WIDTH)
+        if rows > self._max_texture_rows:
+            raise NetworkTooLargeError(
+                f"a {'-'.join(map(str, arch.layer_sizes))} network has {n_params:,} parameters, more than "
+                f"this GPU's largest texture holds ({self._max_texture_rows * PARAMS_TEXTURE_WIDTH:,}): "
+                "use fewer or narrower hidden layers")
+        defines = field_defines(arch, in_texture, loop_limit=self._loop_limit)
         self._release_programs()
-        self._defines = field_defines(arch, in_texture)
+        self._defines = defines
         self._arch = arch
         self.probe = None
         if in_texture:
-            rows = math.ceil(n_params / PARAMS_TEXTURE_WIDTH)
             self._params_tex = self.ctx.texture((PARAMS_TEXTURE_WIDTH, rows), 1, dtype="f4")
             self._params_tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
             self._params = np.zeros(PARAMS_TEXTURE_WIDTH * rows, np.float32)

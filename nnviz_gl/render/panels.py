@@ -204,7 +204,7 @@ class FieldPanel(Panel):
         self.caps = caps
         self.style = style
         self.field_scale = field_scale
-        self.field = FieldPass(ctx, style, storage=caps.frame_storage)
+        self.field = FieldPass(ctx, style, caps=caps)
         self.composite = field_composite_pass(ctx, caps, style)
         self.points = DiscPass(ctx, capacity=256)
         self.bounds: Bounds = (-1.0, 1.0, -1.0, 1.0)
