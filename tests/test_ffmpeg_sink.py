@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import os
-import pwd
-import re
-import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -18,70 +13,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ffmpeg_helpers import (
+    BLUE,
+    RED,
+    H,
+    ProcessEnd,
+    W,
+    file_size,
+    moving_frames,
+    two_colour_frame,
+    wait_for,
+)
 
-from nnviz_gl.sinks import codecs
-from nnviz_gl.sinks.codecs import CODECS, encoder_report, encoder_works
 from nnviz_gl.sinks.ffmpeg import VideoWriter
 from nnviz_gl.sinks.ffmpeg_process import (
     EncoderError,
     EncoderInterrupted,
-    OutputPathError,
-    check_output_path,
     ffmpeg_exe,
     partial_path,
     raise_on_signals,
 )
-from nnviz_gl.sinks.probe import parse_stream_header, probe, read_frames
-
-W, H = 64, 48
-RED, BLUE = (255, 0, 0, 255), (0, 0, 255, 255)
-
-
-def two_colour_frame(first_rows: tuple, last_rows: tuple, w: int = W, h: int = H) -> np.ndarray:
-    """RGBA frame whose first h/2 rows in memory are ``first_rows`` and the rest ``last_rows``."""
-    frame = np.empty((h, w, 4), np.uint8)
-    frame[: h // 2] = first_rows
-    frame[h // 2 :] = last_rows
-    return frame
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    """Poll ``condition`` until it holds (True) or the deadline passes (False)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)  # the polling interval; the outcome depends only on the condition and the deadline
-    return True
-
-
-class ProcessEnd:
-    """The end of a process that may not be our child (ffmpeg under another Python): its pidfd turns
-    readable when it exits, zombie or not. Opened while the process surely lives, so no pid reuse."""
-
-    def __init__(self, pid: int) -> None:
-        self.fd = os.pidfd_open(pid)
-
-    def wait(self, timeout: float) -> bool:
-        try:
-            return bool(select.select([self.fd], [], [], timeout)[0])
-        finally:
-            os.close(self.fd)
-
-
-def file_size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else 0
-
-
-def moving_frames(n: int, w: int = W, h: int = H) -> list[np.ndarray]:
-    """Frames that differ from one another (a bar sweeping across), so nothing is trivially static."""
-    frames = []
-    for i in range(n):
-        f = np.zeros((h, w, 4), np.uint8)
-        f[..., 3] = 255
-        f[:, (i * 3) % w : (i * 3) % w + 4, 1] = 255
-        frames.append(f)
-    return frames
+from nnviz_gl.sinks.probe import probe, read_frames
 
 
 def test_frames_in_equal_frames_out_as_h264_yuv420p(tmp_path: Path) -> None:
@@ -122,84 +74,6 @@ def test_odd_size_is_refused_with_the_next_even_size(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"even.*66x48"):
         VideoWriter(tmp_path / "odd.mp4", (65, 48))
     assert list(tmp_path.iterdir()) == []
-
-
-def test_missing_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
-    target = tmp_path / "no" / "such" / "folder" / "out.mp4"
-    with pytest.raises(OutputPathError, match="does not exist") as err:
-        check_output_path(target)
-    assert str(target.parent) in str(err.value)
-    with pytest.raises(OutputPathError):
-        VideoWriter(target, (W, H))
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc, unwritable even for root")
-def test_unwritable_folder_is_refused() -> None:
-    with pytest.raises(OutputPathError, match="not writable"):
-        check_output_path("/proc/nnviz-gl-test.mp4")
-
-
-def _check_output_path_as(uid: int, gid: int, paths: list[Path]) -> list[str]:
-    """``check_output_path`` for each path in a forked child running as ``uid``/``gid``: root writes
-    through permission bits, so the read-only case is run as the unprivileged user a CI's root is not.
-    (A fork, not a new interpreter: this Python may sit where that user cannot read it.)"""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report through the pipe, never return into pytest
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            answers = []
-            for path in paths:
-                try:
-                    answers.append(f"accepted {check_output_path(path)}")
-                except OutputPathError as exc:
-                    answers.append(f"refused {exc}")
-            os.write(write_end, "\n".join(answers).encode())
-        except BaseException as exc:  # any failure becomes the parent's message
-            os.write(write_end, f"child failed: {exc!r}".encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        said = pipe.read().decode()
-    os.waitpid(pid, 0)
-    if said.startswith("child failed: PermissionError"):
-        pytest.skip(f"cannot become an unprivileged user here ({said})")
-    assert not said.startswith("child failed"), said
-    return said.split("\n")
-
-
-def test_read_only_folder_is_refused() -> None:
-    # Under /tmp with its own 0755 top folder: pytest's tmp_path is 0700 to everyone but its owner.
-    top = Path(tempfile.mkdtemp(prefix="nnviz-ro-"))
-    try:
-        top.chmod(0o755)
-        read_only, writable = top / "ro", top / "rw"
-        read_only.mkdir()
-        read_only.chmod(0o555)
-        writable.mkdir()
-        if os.geteuid() != 0:
-            with pytest.raises(OutputPathError, match="not writable"):
-                check_output_path(read_only / "out.mp4")
-            return
-        nobody = pwd.getpwnam("nobody")
-        os.chown(writable, nobody.pw_uid, nobody.pw_gid)
-        refused, accepted = _check_output_path_as(nobody.pw_uid, nobody.pw_gid,
-                                                  [read_only / "out.mp4", writable / "out.mp4"])
-        assert refused.startswith("refused") and "not writable" in refused and "Permission denied" in refused, refused
-        assert accepted == f"accepted {writable / 'out.mp4'}", "the unprivileged user could not write anywhere"
-        assert list(read_only.iterdir()) == [] and list(writable.iterdir()) == []  # trial files removed
-    finally:
-        shutil.rmtree(top)
-
-
-def test_unknown_container_suffix_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(OutputPathError, match=r"\.mp4"):
-        check_output_path(tmp_path / "out.avi")
 
 
 def test_existing_video_is_replaced_only_when_the_new_one_is_complete(tmp_path: Path) -> None:
@@ -362,104 +236,6 @@ def test_kill_9_mid_render_leaves_a_partial_video_that_plays(tmp_path: Path) -> 
     info = probe(partial)
     assert info.codec == "h264"
     assert info.frames > 0
-
-
-def test_unknown_codec_error_lists_valid_names(tmp_path: Path) -> None:
-    with pytest.raises(ValueError) as err:
-        VideoWriter(tmp_path / "x.mp4", (W, H), codec="mpeg2")
-    for name in CODECS:
-        assert name in str(err.value)
-
-
-def test_bad_preset_and_crf_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="veryfast"):
-        VideoWriter(tmp_path / "x.mp4", (W, H), codec="libx264", preset="p4")
-    with pytest.raises(ValueError, match="0..51"):
-        VideoWriter(tmp_path / "x.mp4", (W, H), codec="libx264", crf=80)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_encoder_threads_caps_the_encoder(tmp_path: Path) -> None:
-    out = tmp_path / "one_thread.mp4"
-    with VideoWriter(out, (W, H), codec="libx264", encoder_threads=1) as writer:
-        for _ in range(3):
-            writer.write(two_colour_frame(RED, BLUE))
-    i = writer.command.index("-threads")
-    assert writer.command[i + 1] == "1" and writer.command.index("-c:v") > i > writer.command.index("-i")
-    assert probe(out).frames == 3
-    for bad in (0, -2, 1.5, True, "2"):
-        with pytest.raises(ValueError, match="encoder_threads"):
-            VideoWriter(tmp_path / "bad.mp4", (W, H), codec="libx264", encoder_threads=bad)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["one_thread.mp4"]
-
-
-@pytest.mark.parametrize("driver", ["missing", "there but NVENC unusable"])
-def test_auto_codec_makes_an_x264_video_where_nvenc_cannot_work(tmp_path: Path, monkeypatch, driver) -> None:
-    """Without an NVIDIA driver NVENC cannot work: ``auto`` must still make a true h264 video, and it
-    must be x264's (its own SEI says so). "there but NVENC unusable" points the driver check at an
-    existing file, so ffmpeg's real NVENC trial encode runs and fails, as with a driver too old."""
-    if os.path.exists(codecs.NVIDIA_DEVICE):
-        pytest.skip("an NVIDIA driver is here: NVENC may really work")
-    if driver != "missing":
-        if "h264_nvenc" not in codecs.available_encoders():
-            pytest.skip("this ffmpeg has no NVENC compiled in")
-        monkeypatch.setattr(codecs, "NVIDIA_DEVICE", os.devnull)
-    commands: list[list[str]] = []
-    real_run = subprocess.run
-    monkeypatch.setattr(codecs.subprocess, "run", lambda cmd, *a, **k: commands.append(cmd) or real_run(cmd, *a, **k))
-    codecs._trial_error_cached.cache_clear()
-    colours = [((40 * i) % 256, 200, 255 - 30 * i, 255) for i in range(6)]
-    out = tmp_path / "auto.mp4"
-    try:
-        with VideoWriter(out, (W, H), codec="auto", bottom_up=False) as writer:
-            for colour in colours:
-                writer.write(two_colour_frame(colour, BLUE))
-    finally:
-        codecs._trial_error_cached.cache_clear()  # forget the faked verdict
-    nvenc_trials = [cmd for cmd in commands if "h264_nvenc" in cmd]
-    assert len(nvenc_trials) == (0 if driver == "missing" else 1), commands
-    info = probe(out)
-    assert (info.codec, info.frames) == ("h264", len(colours))
-    assert b"x264 - core" in out.read_bytes(), "the video was not encoded by x264"
-    for frame, colour in zip(read_frames(out), colours, strict=True):
-        np.testing.assert_allclose(frame[4, W // 2], colour[:3], atol=8)
-        np.testing.assert_allclose(frame[H - 5, W // 2], BLUE[:3], atol=8)
-
-
-def test_encoder_report_lists_every_concrete_codec() -> None:
-    report = dict(encoder_report())
-    assert set(report) == set(CODECS) - {"auto"}
-    assert report["libx264"] is None  # works: no reason against it
-    assert all(reason is None or (reason.strip() and "\n" not in reason) for reason in report.values())
-
-
-def test_a_failed_trial_is_told_in_the_encoders_own_words(monkeypatch) -> None:
-    """A real NVENC trial that fails (no CUDA here; on a GPU server a driver too old for this ffmpeg)
-    comes back as the lines ffmpeg tags with the encoder, not its pipeline's echoes of the failure."""
-    if "h264_nvenc" not in codecs.available_encoders() or encoder_works("h264_nvenc"):
-        pytest.skip("needs an ffmpeg with NVENC compiled in, on a machine where it does not work")
-    monkeypatch.setattr(codecs, "NVIDIA_DEVICE", os.devnull)  # run the trial encode even without a driver
-    reason = codecs._trial_error("h264_nvenc")
-    said = codecs._encoder_own_words("h264_nvenc", reason)
-    assert said and "\n" not in said and "Terminating thread" not in said, said
-    for part in said.split("; "):
-        assert re.search(r"^\[h264_nvenc @ 0x[0-9a-f]+\] " + re.escape(part) + "$", reason, re.M), part
-
-
-def test_stream_header_parsing() -> None:
-    line = ("  Stream #0:0[0x1](und): Video: hevc (Main) (hvc1 / 0x31637668), yuv420p(tv, bt709, "
-            "progressive), 3840x2160 [SAR 1:1 DAR 16:9], 1234 kb/s, 29.97 fps, 29.97 tbr, 30k tbn")
-    assert parse_stream_header(line) == ("hevc", 3840, 2160, "yuv420p", 29.97)
-
-
-def test_nvenc_is_reported_missing_without_an_nvidia_driver(monkeypatch) -> None:
-    """No /dev/nvidiactl: NVENC is refused with the reason, without a trial encode."""
-    if "h264_nvenc" not in codecs.available_encoders():
-        pytest.skip("this ffmpeg has no NVENC compiled in")
-    monkeypatch.setattr(codecs, "NVIDIA_DEVICE", "/nonexistent/nvidiactl")
-    monkeypatch.setattr(codecs.subprocess, "run", lambda *a, **k: pytest.fail("ran a trial encode"))
-    reason = codecs._trial_error("h264_nvenc")
-    assert reason is not None and "no NVIDIA driver" in reason
 
 
 def decode_yuv420p(path: Path, w: int, h: int) -> np.ndarray:
