@@ -12,9 +12,9 @@ from sklearn.neural_network import MLPClassifier
 
 import nnviz_gl as nv
 from nnviz_gl.render.capabilities import capabilities
-from nnviz_gl.render.field import (
+from nnviz_gl.render.field import FieldPass
+from nnviz_gl.render.field_defines import (
     LOOP_BUDGET,
-    FieldPass,
     NetworkTooLargeError,
     field_defines,
     loop_turns,

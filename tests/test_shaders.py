@@ -9,7 +9,7 @@ import pytest
 
 import nnviz_gl as nv
 from nnviz_gl.render import shaders
-from nnviz_gl.render.field import field_defines
+from nnviz_gl.render.field_defines import field_defines
 from nnviz_gl.render.shaders import ShaderError, declared_defines, load_program, shader_dir, shader_source
 
 SHIPPED = ("fullscreen.vert", "field.frag", "field_composite.frag", "edges.vert", "edges.frag",

@@ -77,11 +77,6 @@ class DataView:
         """(n, 2) frame pixels -> (n, 2) data points (the inverse of :meth:`to_pixels`)."""
         return _apply(matrix44.inverse(self.matrix()), pixels)
 
-    def field_uniforms(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """The field shader's data origin (at the texture's lower-left) and span."""
-        xmin, xmax, ymin, ymax = self.bounds
-        return (xmin, ymin), (xmax - xmin, ymax - ymin)
-
 
 def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     points = np.asarray(points, np.float64).reshape(-1, 2)
