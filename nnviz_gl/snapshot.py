@@ -31,10 +31,6 @@ class Architecture:
     def n_edges(self) -> int:
         return int(sum(a * b for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])))
 
-    @property
-    def n_neurons(self) -> int:
-        return int(sum(self.layer_sizes))
-
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 Color = tuple[float, float, float]
 
 # The window's field texture per window pixel: the field is the largest cost of a live frame and its
-# logit is smooth, so ~1/3 of the pixels per axis looks the same and leaves room for 60 fps on llvmpipe.
+# logit is smooth, so about a third of the pixels per axis looks the same and leaves room for 60 fps
+# on a software renderer.
 WINDOW_FIELD_SCALE = 0.35
 
 

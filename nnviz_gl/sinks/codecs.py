@@ -125,8 +125,8 @@ def auto_preset(codec: str, pixels: int) -> str:
     """The preset ``--codec auto`` uses: on a CPU encoder, speed first.
 
     x264 shares the cores with the renderer (on a software renderer, with all of it): ``ultrafast``
-    keeps the encoder from being the slowest stage from 720p up, for files ~1.6x larger than
-    ``superfast`` at the same crf. Below 720p encoding is cheap and ``superfast`` is kept.
+    keeps the encoder from being the slowest stage from 720p up, for larger files than ``superfast``
+    at the same crf (benchmarks/README.md). Below 720p encoding is cheap and ``superfast`` is kept.
     """
     if codec == "libx264":
         return "superfast" if pixels < 1280 * 720 else "ultrafast"

@@ -1,11 +1,11 @@
 """Whole frames into ffmpeg's stdin with as few copies as the operating system allows.
 
 Why: at 4K a raw RGBA frame is 33 MB, and copying it into the pipe (``write``) and out again (ffmpeg's
-``read``) cost ~30 CPU ms a frame here, as much as a sixth of all the work. Two things cut that:
+``read``) is a large share of all the work (numbers in benchmarks/README.md). Two things cut that:
 
-* the pipe is raised to 1 MiB (64 KiB capped raw 1080p at ~133 fps; 1 MiB lifted it to ~377);
-* on Linux, ``vmsplice(2)`` hands the kernel references to our buffer's pages instead of copying them
-  (writer 10 -> 4 ms a 4K frame). The price is a rule: a spliced buffer must not change until ffmpeg
+* the pipe is raised to 1 MiB (Linux's default 64 KiB caps raw frames' rate);
+* on Linux, ``vmsplice(2)`` hands the kernel references to our buffer's pages instead of copying them.
+  The price is a rule: a spliced buffer must not change until ffmpeg
   has read it. The pipe holds at most ``pipe_size`` bytes, so once the *next* frame is wholly spliced
   the previous one has left the pipe -- if a frame is at least ``pipe_size`` bytes. Smaller frames
   (and other systems) are written with ``write``.
