@@ -28,7 +28,7 @@ def test_a_software_renderer_and_a_gpu_get_their_own_strategies(ctx):
     assert cpu.encoder_threads >= 1
     assert (gpu.software, gpu.field_panel, gpu.video_format, gpu.wait_without_gil) == (False, ONE_PASS, "yuv420p", False)
     assert cpu.shader_loop_limit and not gpu.shader_loop_limit
-    assert gpu.encoder_threads is None and gpu.raster_threads is None
+    assert gpu.encoder_threads is None and gpu.raster_threads is None and gpu.frame_storage == "rgba"
     # without ctypes access to GL neither the BGRA storage nor the flushed copy is possible
     plain = choose(dataclasses.replace(info, renderer=LLVMPIPE), gl_reachable=False)
     assert (plain.frame_storage, plain.field_panel, plain.video_format) == ("rgba", ONE_PASS, "rgba")
@@ -55,7 +55,7 @@ def test_the_gpu_strategy_draws_what_the_software_one_draws(ctx, xor_points):
     renderer = FrameRenderer((480, 270), ctx=ctx)
     try:
         default_scene = renderer.scene
-        for scene in (default_scene, Scene(ctx, caps=dataclasses.replace(gpu, frame_storage=renderer.caps.frame_storage))):
+        for scene in (default_scene, Scene(ctx, caps=gpu)):
             renderer.scene = scene
             renderer.set_data(*xor_points)
             renderer.draw(snapshot)

@@ -24,8 +24,8 @@ LINEAR_COPY = "linear copy"    # llvmpipe's 8-bit linear copy plus the line in c
 class Capabilities:
     """One context's driver, and the strategies chosen for it.
 
-    ``frame_storage``: how 8-bit colour textures are stored and read back ("bgra" where the GL entry
-    points are reachable through ctypes, which is how a driver is told; else "rgba").
+    ``frame_storage``: how 8-bit colour textures are stored and read back: "bgra" on a software
+    renderer whose GL entry points ctypes reaches (how a driver is told), else "rgba".
     ``field_panel``: :data:`ONE_PASS` or :data:`LINEAR_COPY`; the copy's exact form (plain or with red
     and blue swapped) is probed per target by the linear-copy pass itself, on first use.
     ``wait_without_gil``: the GL work runs on the CPU, so a pass that must wait for the one before it
@@ -67,7 +67,8 @@ def choose(info: GLInfo, gl_reachable: bool) -> Capabilities:
     """Every strategy for a driver described by ``info`` (``gl_reachable``: GL's entry points load
     through ctypes here). Pure: tests name any driver."""
     software = is_software(info.renderer)
-    storage = "bgra" if gl_reachable else "rgba"
+    # BGRA storage only serves llvmpipe's linear copy and its cheapest read-back; a GPU keeps plain RGBA
+    storage = "bgra" if software and gl_reachable else "rgba"
     raster_threads = int(os.environ.get("LP_NUM_THREADS") or 0) or None
     return Capabilities(
         info=info,
