@@ -74,7 +74,7 @@ def test_round_trip_keeps_data_architecture_metrics_and_weights_exactly(tmp_path
             run[6]
     # non-finite weights, a NaN loss (shown as n/a) and absent metrics (not shown) stay distinct
     other = tmp_path / "odd.nnviz"
-    with TrajectoryWriter(other, [[0.0, 1.0]], [1]) as writer:
+    with TrajectoryWriter(other, [[0.0, 1.0], [1.0, 0.0]], [1, 0]) as writer:
         writer.publish(odd)
     with TrajectoryReader(other) as run:
         assert_same(run[0], odd)
@@ -210,18 +210,18 @@ def test_one_architecture_per_file(tmp_path):
 
 def test_bad_paths_and_files_say_what_is_wrong(tmp_path):
     with pytest.raises(TrajectoryError, match="cannot write"):
-        TrajectoryWriter(tmp_path / "missing" / "run.nnviz", np.zeros((1, 2)), [0])
+        TrajectoryWriter(tmp_path / "missing" / "run.nnviz", np.zeros((2, 2)), [0, 1])
     with pytest.raises(TrajectoryError, match="directory"):
-        TrajectoryWriter(tmp_path, np.zeros((1, 2)), [0])
+        TrajectoryWriter(tmp_path, np.zeros((2, 2)), [0, 1])
     with pytest.raises(TrajectoryError, match="both X_test and y_test"):
-        TrajectoryWriter(tmp_path / "a.nnviz", np.zeros((1, 2)), [0], X_test=np.zeros((1, 2)))
+        TrajectoryWriter(tmp_path / "a.nnviz", np.zeros((2, 2)), [0, 1], X_test=np.zeros((2, 2)))
     with pytest.raises(FileNotFoundError, match="no trajectory"):
         TrajectoryReader(tmp_path / "nothing.nnviz")
     (tmp_path / "video.mp4").write_bytes(b"\x00\x00\x00\x20ftypisom" + bytes(100))
     with pytest.raises(TrajectoryError, match="not an nnviz trajectory"):
         TrajectoryReader(tmp_path / "video.mp4")
     # a writer closed before any snapshot leaves nothing behind, not even its temporary file
-    TrajectoryWriter(tmp_path / "empty.nnviz", np.zeros((1, 2)), [0]).close()
+    TrajectoryWriter(tmp_path / "empty.nnviz", np.zeros((2, 2)), [0, 1]).close()
     assert not any(p.name.endswith((".nnviz", ".tmp")) for p in tmp_path.iterdir())
 
 

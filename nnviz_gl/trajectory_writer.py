@@ -1,0 +1,192 @@
+"""Writing ``.nnviz`` trajectories (the format is described in :mod:`nnviz_gl.trajectory`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .snapshot import Architecture, Snapshot
+from .trajectory_format import (ALIGN, CLOSED, FIELDS, FORMAT_NAME, MAGIC, MAX_EPOCH, MAX_HEADER_BYTES, METRICS,
+                                PREAMBLE, RECORD_DTYPE, STATE_OFFSET, SUFFIX, VERSION, WRITING,
+                                ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points,
+                                describe, metadata_json, parameter_layout, record_values)
+
+
+def _aligned(n: int) -> int:
+    return -(-n // ALIGN) * ALIGN
+
+
+class TrajectoryWriter:
+    """Append every published snapshot of a run to a ``.nnviz`` file, as training goes.
+
+    The file appears at the first :meth:`publish` (header, data and first snapshot, renamed into place);
+    each later snapshot is one appended record, so memory stays flat and a reader can follow the file.
+    Closing without any snapshot leaves no file. All snapshots must share one architecture. Data, metadata
+    or snapshots a reader would refuse are refused here, and a failed write (a full disk) is a
+    :class:`TrajectoryError` naming the file; the snapshots written before it stay readable.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], X: np.ndarray, y: np.ndarray,
+                 X_test: np.ndarray | None = None, y_test: np.ndarray | None = None, *,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise TrajectoryError(f"{str(self.path)!r} is a directory; give a file name such as run{SUFFIX}")
+        self._arrays = checked_points(X, y, X_test, y_test)
+        self._metadata_json = metadata_json(metadata)
+        self.metadata = json.loads(self._metadata_json)
+        # The temporary file is made now, so a bad directory fails before any training.
+        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self._fd: int | None = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        self.architecture: Architecture | None = None
+        self._record: np.ndarray | None = None
+        self._layout: list[dict[str, Any]] = []
+        self._records_offset = 0
+        self._head: bytes | None = None
+        self.snapshots_written = 0
+
+    # -- writing ---------------------------------------------------------------------------------
+    def publish(self, snapshot: Snapshot) -> None:
+        """Append one snapshot: a single write of one fixed-size record."""
+        if self._fd is None:
+            raise RuntimeError(f"publish after the trajectory {str(self.path)!r} was closed")
+        arch = snapshot.architecture
+        if self.architecture is None:
+            problem = architecture_problem(arch)
+            if problem:
+                raise TrajectoryError(f"cannot record to {str(self.path)!r}: {problem}")
+        elif arch != self.architecture:
+            raise ArchitectureMismatchError(
+                f"snapshot of epoch {snapshot.epoch} is a {describe(arch)} network, but {str(self.path)!r} "
+                f"records {describe(self.architecture)}; one file holds one architecture: start a new file"
+            )
+        if self.architecture is None:
+            self._start(arch)
+        self._fill(snapshot)
+        try:
+            _write_all(self._fd, memoryview(self._head + self._record.tobytes()) if self._head is not None
+                       else memoryview(self._record).cast("B"))
+            if self.snapshots_written == 0:
+                os.replace(self._tmp, self.path)  # header, data and first record appear at once
+        except OSError as exc:
+            self._abandon()
+            raise self._write_error(exc) from None
+        self._head = None
+        self.snapshots_written += 1
+
+    def close(self) -> None:
+        """Mark the file as complete. Without any snapshot, no file is left behind."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            if self.snapshots_written:
+                os.pwrite(fd, struct.pack("<I", CLOSED), STATE_OFFSET)
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        finally:
+            os.close(fd)
+            if not self.snapshots_written:
+                self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "TrajectoryWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.close()
+        return False
+
+    # -- internals -------------------------------------------------------------------------------
+    def _write_error(self, exc: OSError) -> TrajectoryError:
+        return TrajectoryError(f"cannot write the trajectory {str(self.path)!r}: {exc.strerror or exc}")
+
+    def _abandon(self) -> None:
+        """After a failed write: keep the complete snapshots (cut a half record, which also frees the
+        space a full disk needs back), leave the file marked unfinished, and write no more."""
+        fd, self._fd = self._fd, None
+        try:
+            if self.snapshots_written:
+                os.ftruncate(fd, self._records_offset + self.snapshots_written * self._record.nbytes)
+        except OSError:
+            pass  # a reader ignores a trailing partial record anyway
+        finally:
+            os.close(fd)
+            if not self.snapshots_written:
+                self._tmp.unlink(missing_ok=True)
+
+    def _start(self, arch: Architecture) -> None:
+        self._layout = parameter_layout(arch)
+        n_values = record_values(arch)
+        arrays_meta, blobs, offset = {}, [], 0
+        for name, array in self._arrays.items():
+            arrays_meta[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+            blobs.append(array.tobytes())
+            offset += _aligned(array.nbytes)
+        header = {
+            "format": FORMAT_NAME,
+            "version": VERSION,
+            "architecture": {"layer_sizes": list(arch.layer_sizes), "activation": arch.activation,
+                             "output_activation": arch.output_activation},
+            "record": {"dtype": RECORD_DTYPE.str, "values": n_values, "bytes": n_values * RECORD_DTYPE.itemsize,
+                       "fields": list(FIELDS), "parameters": self._layout},
+            "arrays": arrays_meta,
+            "metadata": json.loads(self._metadata_json),
+        }
+        # Offsets depend on the header's length, which depends on the offsets: fix the point by iterating.
+        data_offset = 0
+        while True:
+            header["data_offset"] = data_offset
+            header["records_offset"] = _aligned(data_offset + offset)
+            text = json.dumps(header, separators=(",", ":")).encode()
+            needed = _aligned(PREAMBLE.size + len(text))
+            if needed == data_offset:
+                break
+            data_offset = needed
+        if len(text) > MAX_HEADER_BYTES:
+            raise TrajectoryError(f"cannot record to {str(self.path)!r}: its header would be {len(text):,} "
+                                  f"bytes, over the {MAX_HEADER_BYTES:,} a reader accepts")
+        head = bytearray(header["records_offset"])
+        head[: PREAMBLE.size] = PREAMBLE.pack(MAGIC, VERSION, WRITING, len(text))
+        head[PREAMBLE.size: PREAMBLE.size + len(text)] = text
+        for (name, meta), blob in zip(arrays_meta.items(), blobs):
+            start = data_offset + meta["offset"]
+            head[start: start + len(blob)] = blob
+        # the head goes out with the first record, in one write: nothing is half-made if that fails
+        self._head = bytes(head)
+        self._records_offset = header["records_offset"]
+        self._record = np.zeros(n_values, RECORD_DTYPE)
+        self.architecture = arch
+
+    def _fill(self, snapshot: Snapshot) -> None:
+        if not -MAX_EPOCH <= snapshot.epoch <= MAX_EPOCH:
+            raise TrajectoryError(f"cannot record epoch {snapshot.epoch} to {str(self.path)!r}: epochs are "
+                                  f"stored exactly up to 2**53")
+        values = [snapshot.epoch, 0.0]
+        present = 0
+        for bit, name in enumerate(METRICS):
+            value = getattr(snapshot, name)
+            try:
+                values.append(0.0 if value is None else float(value))
+            except (TypeError, ValueError, OverflowError):
+                raise TrajectoryError(f"cannot record {name}={value!r} of epoch {snapshot.epoch} to "
+                                      f"{str(self.path)!r}: not a float64 number") from None
+            present |= (value is not None) << bit
+        values[1] = present
+        record = self._record
+        record[: len(values)] = values
+        params = [a for pair in zip(snapshot.weights, snapshot.biases) for a in pair]
+        for entry, array in zip(self._layout, params):
+            record[entry["offset"]: entry["offset"] + array.size] = array.reshape(-1)
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(fd, data):]
