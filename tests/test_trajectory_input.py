@@ -1,14 +1,13 @@
 """A ``.nnviz`` file from elsewhere: every damaged or hostile file is refused at opening with one
 TrajectoryError line (through the API, ``render --from`` and ``replay``), nothing is allocated from a
-size the file cannot back, nothing hangs; the writer refuses what a reader would refuse, and a
-``--record`` that cannot be written names the file."""
+size the file cannot back, nothing hangs. (Writing, and what the writer refuses: test_trajectory_writing.)"""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import shutil
+import re
 import struct
 import subprocess
 import sys
@@ -196,8 +195,6 @@ def read_in_a_child(path: Path, timeout: float = 60) -> str:
 
 
 def assert_one_trajectory_error(message: str, path: Path, match: str) -> None:
-    import re
-
     assert message.count("\n") == 0, message
     assert str(path) in message, message
     assert re.search(match, message), f"{match!r} not in {message!r}"
@@ -295,147 +292,3 @@ def test_replay_of_a_bad_file_prints_one_line_and_opens_nothing(case, tmp_path, 
     result = run_cli(["replay", str(path), "-r", "160,96", "--duration", "2", "--output-dir", str(saved)])
     assert_clean_cli_refusal(result, path, saved)
     assert "frames=" not in result.stdout  # no window ran
-
-
-# -- the writer refuses what a reader would refuse ----------------------------------------------
-def deeply_nested(levels: int) -> dict:
-    value: dict = {}
-    for _ in range(levels):
-        value = {"x": value}
-    return value
-
-
-BAD_DATA = {
-    "a NaN point": (dict(X=[[0.0, 0.0], [math.nan, 1.0]], y=[0, 1]), "NaN or infinite"),
-    "one point": (dict(X=[[0.0, 0.0]], y=[0]), "at least 2 points"),
-    "labels 0 and 2": (dict(X=POINTS, y=[0, 2, 0, 2]), "binary labels"),
-    "three features": (dict(X=np.zeros((4, 3)), y=LABELS), "shape \\(n_points, 2\\)"),
-    "metadata a list": (dict(metadata=[1, 2]), "metadata must be a dict"),
-    "metadata 100 deep": (dict(metadata=deeply_nested(100)), "nested more than 64"),
-    "metadata 100,000 deep": (dict(metadata=deeply_nested(100_000)), "nested too deeply|nested more than 64"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_DATA))
-def test_the_writer_refuses_data_a_reader_would_refuse(case, tmp_path):
-    given, match = BAD_DATA[case]
-    arguments = {"X": POINTS, "y": LABELS, **given}
-    with pytest.raises(TrajectoryError, match=match):
-        TrajectoryWriter(tmp_path / "run.nnviz", **arguments)
-    assert list(tmp_path.iterdir()) == []
-
-
-BAD_SNAPSHOTS = {
-    "3 inputs": (lambda: snapshot(1, (3, 4, 1)), "2 input features"),
-    "2 outputs": (lambda: snapshot(1, (2, 4, 2)), "one logistic output"),
-    "300 layers": (lambda: snapshot(1, (2,) + (1,) * 299), "2 to 256 layers"),
-    "epoch 2**53 + 1": (lambda: snapshot(1, epoch=2 ** 53 + 1), "exactly up to 2\\*\\*53"),
-    "epoch 10**400": (lambda: snapshot(1, epoch=10 ** 400), "exactly up to 2\\*\\*53"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_SNAPSHOTS))
-def test_the_writer_refuses_snapshots_a_reader_would_refuse(case, tmp_path):
-    make, match = BAD_SNAPSHOTS[case]
-    try:
-        bad = make()
-    except ValueError as exc:  # a Snapshot that refuses this itself is as good
-        pytest.skip(f"Snapshot itself refuses it: {exc}")
-    path = tmp_path / "run.nnviz"
-    writer = TrajectoryWriter(path, POINTS, LABELS)
-    with pytest.raises(TrajectoryError, match=match):
-        writer.publish(bad)
-    writer.close()
-    assert list(tmp_path.iterdir()) == []  # nothing was written, not even the temporary file
-
-
-def test_a_bad_snapshot_after_good_ones_leaves_the_file_readable(tmp_path):
-    path = tmp_path / "run.nnviz"
-    with TrajectoryWriter(path, POINTS, LABELS) as writer:
-        writer.publish(snapshot(0))
-        with pytest.raises(TrajectoryError, match="2\\*\\*53"):
-            writer.publish(snapshot(1, epoch=-(2 ** 60) - 1))
-        writer.publish(snapshot(2))
-    with TrajectoryReader(path) as run:
-        assert [s.epoch for s in run] == [0, 2]
-
-
-# -- a trajectory that cannot be written names its file -------------------------------------------
-def test_a_directory_made_in_the_files_place_is_named(tmp_path):
-    path = tmp_path / "run.nnviz"
-    writer = TrajectoryWriter(path, POINTS, LABELS)
-    path.mkdir()  # after the writer checked the path, before its first snapshot
-    with pytest.raises(TrajectoryError) as refused:
-        writer.publish(snapshot(0))
-    assert str(refused.value) == f"cannot write the trajectory {str(path)!r}: Is a directory"
-    writer.close()
-    assert [p.name for p in tmp_path.iterdir()] == ["run.nnviz"] and path.is_dir()  # no temporary file left
-
-
-def small_filesystem_command(folder: Path, size_kib: int, command: list[str]) -> list[str]:
-    """``command`` in its own mount namespace with a ``size_kib`` tmpfs on ``folder``: a real full disk."""
-    script = 'mount -t tmpfs -o size="$1"k nnviz-full "$2" && shift 2 && exec "$@"'
-    return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", str(size_kib), str(folder),
-            *command]
-
-
-@pytest.fixture
-def full_disk(tmp_path) -> Path:
-    folder = tmp_path / "small"
-    folder.mkdir()
-    if shutil.which("unshare") is None:
-        pytest.skip("no unshare(1) to mount a small tmpfs (util-linux)")
-    probe = subprocess.run(small_filesystem_command(folder, 64, ["true"]), capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs in a user namespace here: {probe.stderr.strip()}")
-    return folder
-
-
-FILLING_WRITER = """
-import sys
-import numpy as np
-from nnviz_gl.snapshot import Snapshot
-from nnviz_gl.trajectory import TrajectoryWriter
-
-writer = TrajectoryWriter(sys.argv[1], [[0.0, 0.0], [1.0, 1.0]], [0, 1])
-layers = [np.full((2, 64), 0.5), np.full((64, 64), 0.25), np.ones((64, 1))]
-try:
-    for epoch in range(100_000):
-        writer.publish(Snapshot(layers, [np.zeros(64), np.zeros(64), np.zeros(1)], activation="relu", epoch=epoch))
-except Exception as exc:
-    print(type(exc).__name__ + ": " + str(exc))
-    print(writer.snapshots_written)
-    writer.close()
-    # the complete snapshots stay readable on the full disk; the half record was cut
-    from nnviz_gl.trajectory import TrajectoryReader
-    with TrajectoryReader(sys.argv[1]) as run:
-        print(len(run), run.finished, run[-1].epoch)
-"""
-
-
-def test_a_full_disk_names_the_trajectory_and_keeps_what_was_written(full_disk):
-    path = full_disk / "run.nnviz"
-    result = subprocess.run(small_filesystem_command(full_disk, 256, [sys.executable, "-c", FILLING_WRITER,
-                                                                      str(path)]),
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    error, written, reread = result.stdout.strip().splitlines()
-    assert error == f"TrajectoryError: cannot write the trajectory {str(path)!r}: No space left on device"
-    n = int(written)
-    assert n > 3  # 256 KiB holds a few 34 KB records
-    assert reread == f"{n} False {n - 1}"  # every complete snapshot, marked unfinished
-
-
-def test_render_record_on_a_full_disk_says_which_file_in_one_line(full_disk, tmp_path):
-    path = full_disk / "run.nnviz"
-    out = tmp_path / "out.mp4"
-    command = [*CLI, "render", "-r", "160,96", "--samples", "60", "--epochs", "200", "--hidden", "64,64",
-               "--no-progress", "--record", str(path), "-o", str(out)]
-    result = subprocess.run(small_filesystem_command(full_disk, 256, command), capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    # the cause in one line naming the file (a line about the video kept beside it may follow)
-    named = [line for line in result.stderr.splitlines() if str(path) in line]
-    assert named == [f"nnviz-gl: error: cannot write the trajectory {str(path)!r}: No space left on device"], \
-        result.stderr
