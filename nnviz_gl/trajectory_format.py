@@ -135,16 +135,11 @@ def _check_nesting(value: Any, depth: int) -> None:
 class Header:
     """What :func:`read_header` found, every field checked."""
 
-    state: int
     architecture: Architecture
     record_values: int
     records_offset: int
     metadata: dict[str, Any]
     arrays: dict[str, np.ndarray]
-
-    @property
-    def record_bytes(self) -> int:
-        return self.record_values * RECORD_DTYPE.itemsize
 
 
 def read_header(file: BinaryIO, size: int, name: str) -> Header:
@@ -163,7 +158,7 @@ def read_header(file: BinaryIO, size: int, name: str) -> Header:
         if state not in (WRITING, CLOSED):
             raise _Bad(f"its state is {state}, neither 0 (writing) nor 1 (closed)")
         header = _parse_json(file.read(header_len))
-        return _checked_header(header, file, size, PREAMBLE.size + header_len, state)
+        return _checked_header(header, file, size, PREAMBLE.size + header_len)
     except _Bad as exc:
         raise TrajectoryError(f"{name!r} has a damaged header: {exc}") from None
 
@@ -189,15 +184,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _get(table: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+def _get(table: Any, key: str, kind: type, where: str) -> Any:
     if not isinstance(table, dict):
         raise _Bad(f"{where or 'the header'} is not a JSON object")
     if key not in table:
         raise _Bad(f"{where + '.' if where else ''}{key} is missing")
     value = table[key]
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise _Bad(f"{where + '.' if where else ''}{key} must be a {names}, got {_show(value)}")
+    if not isinstance(value, kind) or isinstance(value, bool):  # JSON true is no number
+        raise _Bad(f"{where + '.' if where else ''}{key} must be a {kind.__name__}, got {_show(value)}")
     return value
 
 
@@ -209,7 +203,7 @@ def _whole(value: Any, what: str, low: int, high: int) -> int:
     return value
 
 
-def _checked_header(header: Any, file: BinaryIO, size: int, header_end: int, state: int) -> Header:
+def _checked_header(header: Any, file: BinaryIO, size: int, header_end: int) -> Header:
     if _get(header, "format", str, "") != FORMAT_NAME or _get(header, "version", int, "") != VERSION:
         raise _Bad(f"its format is not {FORMAT_NAME} version {VERSION}")
     arch = _checked_architecture(_get(header, "architecture", dict, ""))
@@ -224,7 +218,7 @@ def _checked_header(header: Any, file: BinaryIO, size: int, header_end: int, sta
     records_offset = _whole(header.get("records_offset"), "records_offset", data_offset, size)
     arrays = _checked_arrays(_get(header, "arrays", dict, ""), file, data_offset, records_offset)
     metadata = _get(header, "metadata", dict, "")
-    return Header(state, arch, n_values, records_offset, metadata, arrays)
+    return Header(arch, n_values, records_offset, metadata, arrays)
 
 
 def _checked_architecture(table: dict[str, Any]) -> Architecture:

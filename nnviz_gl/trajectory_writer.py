@@ -51,11 +51,14 @@ class TrajectoryWriter:
         self._layout: list[dict[str, Any]] = []
         self._records_offset = 0
         self._head: bytes | None = None
+        self._failed: TrajectoryError | None = None
         self.snapshots_written = 0
 
     # -- writing ---------------------------------------------------------------------------------
     def publish(self, snapshot: Snapshot) -> None:
         """Append one snapshot: a single write of one fixed-size record."""
+        if self._failed is not None:
+            raise TrajectoryError(f"{self._failed} (an earlier write failed: nothing more is recorded)")
         if self._fd is None:
             raise RuntimeError(f"publish after the trajectory {str(self.path)!r} was closed")
         arch = snapshot.architecture
@@ -78,6 +81,7 @@ class TrajectoryWriter:
                 os.replace(self._tmp, self.path)  # header, data and first record appear at once
         except OSError as exc:
             self._abandon()
+            self._failed = self._write_error(exc)
             raise self._write_error(exc) from None
         self._head = None
         self.snapshots_written += 1

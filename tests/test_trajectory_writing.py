@@ -126,6 +126,10 @@ try:
 except Exception as exc:
     print(type(exc).__name__ + ": " + str(exc))
     print(writer.snapshots_written)
+    try:
+        writer.publish(Snapshot(layers, [np.zeros(64), np.zeros(64), np.zeros(1)], activation="relu", epoch=-1))
+    except Exception as again:  # nothing more is written after a failed write, and it still says why
+        print(type(again).__name__ + ": " + str(again))
     writer.close()
     # the complete snapshots stay readable on the full disk; the half record was cut
     from nnviz_gl.trajectory import TrajectoryReader
@@ -140,8 +144,9 @@ def test_a_full_disk_names_the_trajectory_and_keeps_what_was_written(mountable_f
                                                                       str(path)]),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stderr == "", result.stderr
-    error, written, reread = result.stdout.strip().splitlines()
+    error, written, again, reread = result.stdout.strip().splitlines()
     assert error == f"TrajectoryError: cannot write the trajectory {str(path)!r}: No space left on device"
+    assert again.startswith(error + " (an earlier write failed")
     n = int(written)
     assert n > 3  # 256 KiB holds a few 34 KB records
     assert reread == f"{n} False {n - 1}"  # every complete snapshot, marked unfinished
