@@ -28,7 +28,8 @@ rewrite) per snapshot. The price of fixed records: one architecture per file, an
 is not recorded.
 
 A file may come from anyone: :mod:`nnviz_gl.trajectory_format` checks every header field and size at
-opening (and each record's epoch and metric mask as it appears) before anything is allocated;
+opening, before anything is allocated, and each record's epoch and metrics mask when it is read (or
+all of them at once with :meth:`TrajectoryReader.check_records`);
 :mod:`nnviz_gl.trajectory_writer` refuses to write what those checks would refuse.
 """
 
@@ -44,8 +45,8 @@ import numpy as np
 
 from .snapshot import Architecture, Snapshot
 from .trajectory_format import (CLOSED, METRICS, RECORD_DTYPE, STATE_OFFSET, SUFFIX, ArchitectureMismatchError,
-                                TrajectoryError, describe, parameter_layout, read_header, record_problem,
-                                record_values)
+                                TrajectoryError, describe, parameter_layout, read_header, record_is_sound,
+                                record_problem, record_values)
 from .trajectory_writer import TrajectoryWriter
 
 __all__ = ["TrajectoryWriter", "TrajectoryReader", "TrajectoryError", "ArchitectureMismatchError",
@@ -84,23 +85,27 @@ class TrajectoryReader:
 
     # -- following a growing file ----------------------------------------------------------------
     def refresh(self) -> int:
-        """Look at the file's size again and pick up snapshots appended since; returns ``len(self)``.
-
-        New records are checked as they appear (their epochs and metric masks), so a damaged one is a
-        :class:`TrajectoryError` here, not when that snapshot is drawn."""
+        """Look at the file's size again and pick up snapshots appended since; returns ``len(self)``."""
         size = os.fstat(self._file.fileno()).st_size
         count = max(0, (size - self._records_offset) // (self._record_values * RECORD_DTYPE.itemsize))
         if count != self._count:
             mapped = np.memmap(self._file, dtype=RECORD_DTYPE, mode="r", offset=self._records_offset,
                                shape=(count, self._record_values)) if count else None
             # a plain ndarray view of the mapping (it keeps the mapping alive) indexes faster than a memmap
-            records = None if mapped is None else mapped.view(np.ndarray)
-            first = min(self._count, count)
-            problem = None if records is None else record_problem(records[first:], first)
-            if problem:
-                raise TrajectoryError(f"{str(self.path)!r}: {problem}")
-            self._records, self._count = records, count
+            self._records = None if mapped is None else mapped.view(np.ndarray)
+            self._count = count
         return count
+
+    def check_records(self) -> None:
+        """Check every snapshot's epoch and metrics mask now, not when it is read: a TrajectoryError
+        names the first damaged one. (Opening checks the header only: it stays instant for any file size,
+        while this touches every record.)"""
+        if self._records is not None:
+            self._raise_for(record_problem(self._records[:, :2], 0))
+
+    def _raise_for(self, problem: str | None) -> None:
+        if problem:
+            raise TrajectoryError(f"{str(self.path)!r}: {problem}")
 
     @property
     def finished(self) -> bool:
@@ -119,12 +124,15 @@ class TrajectoryReader:
             raise IndexError(f"snapshot {index} out of range: {str(self.path)!r} holds {self._count} "
                              "(call refresh() to see snapshots appended since opening)")
         record = self._records[i]
-        present = int(record[1])
+        epoch, present = float(record[0]), float(record[1])
+        if not record_is_sound(epoch, present):
+            self._raise_for(record_problem(self._records[i: i + 1, :2], i))
+        present = int(present)
         metrics = {name: (float(record[2 + bit]) if present >> bit & 1 else None)
                    for bit, name in enumerate(METRICS)}
         params = [record[offset: offset + size].reshape(shape) for shape, offset, size in self._layout]
         return Snapshot(weights=params[0::2], biases=params[1::2], activation=self.architecture.activation,
-                        epoch=int(record[0]), output_activation=self.architecture.output_activation, **metrics)
+                        epoch=int(epoch), output_activation=self.architecture.output_activation, **metrics)
 
     def __iter__(self) -> Iterator[Snapshot]:
         for i in range(self._count):
@@ -135,6 +143,7 @@ class TrajectoryReader:
         """The epoch of every snapshot (for a timeline), without building the snapshots."""
         if self._records is None:
             return np.zeros(0, np.int64)
+        self.check_records()  # it reads every record anyway
         return self._records[:, 0].astype(np.int64)
 
     def metric(self, name: str) -> np.ndarray:
@@ -143,6 +152,7 @@ class TrajectoryReader:
             raise ValueError(f"unknown metric {name!r}; recorded metrics: {', '.join(METRICS)}")
         if self._records is None:
             return np.zeros(0)
+        self.check_records()
         bit = METRICS.index(name)
         present = self._records[:, 1].astype(np.int64) >> bit & 1
         return np.where(present == 1, self._records[:, 2 + bit], np.nan)

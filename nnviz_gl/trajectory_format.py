@@ -10,6 +10,7 @@ file that a reader would refuse.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -279,8 +280,15 @@ def _checked_arrays(table: dict[str, Any], file: BinaryIO, data_offset: int, rec
     return checked
 
 
+def record_is_sound(epoch: float, present: float) -> bool:
+    """Whether one record's leading scalars can become a Snapshot's epoch and metrics (the fast path)."""
+    return (math.isfinite(epoch) and epoch.is_integer() and abs(epoch) <= MAX_EPOCH
+            and present.is_integer() and 0 <= present <= ALL_PRESENT)
+
+
 def record_problem(records: np.ndarray, first: int) -> str | None:
-    """Why the records (rows ``first``, ``first + 1``, ... of a file) could not become snapshots, if so."""
+    """Why the records (their epoch and mask columns; rows ``first``, ``first + 1``, ... of a file)
+    could not become snapshots, if so."""
     epochs, present = records[:, 0], records[:, 1]
     bad_epoch = ~(np.isfinite(epochs) & (np.floor(epochs) == epochs) & (np.abs(epochs) <= MAX_EPOCH))
     bad_present = ~np.isin(present, np.arange(ALL_PRESENT + 1, dtype=np.float64))
@@ -289,5 +297,5 @@ def record_problem(records: np.ndarray, first: int) -> str | None:
         return None
     i = int(np.argmax(bad))
     if bad_epoch[i]:
-        return f"snapshot {first + i} is damaged: its epoch {epochs[i]!r} is not a whole number up to 2**53"
-    return f"snapshot {first + i} is damaged: its metrics mask {present[i]!r} is not a whole number 0..{ALL_PRESENT}"
+        return f"snapshot {first + i} is damaged: its epoch {float(epochs[i])!r} is not a whole number up to 2**53"
+    return f"snapshot {first + i} is damaged: its metrics mask {float(present[i])!r} is not a whole number 0..{ALL_PRESENT}"

@@ -155,17 +155,23 @@ BAD_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
                                 "records_offset is 1,000,000,000,000"),
     "state 7": (lambda p: with_preamble(p, state=7), "state is 7"),
     "cut in the data": (cut_in_the_data, "declares|outside|runs past|cut short"),
-    "epoch inf in snapshot 1": (lambda p: record_value(p, 1, 0, math.inf), "snapshot 1 is damaged: its epoch"),
-    "metrics mask NaN in snapshot 2": (lambda p: record_value(p, 2, 1, math.nan), "snapshot 2 is damaged"),
+}
+# Damaged records: opening reads the header only (instant for a file of any size), so these are refused
+# when read, or all at once by check_records(), which `render --from` calls before any video work.
+DAMAGED_RECORDS: dict[str, tuple[Callable[[Path], Path], int, str]] = {
+    "epoch inf in snapshot 1": (lambda p: record_value(p, 1, 0, math.inf), 1, "its epoch inf is not"),
+    "epoch 2.5 in snapshot 2": (lambda p: record_value(p, 2, 0, 2.5), 2, "its epoch 2.5 is not"),
+    "metrics mask NaN in snapshot 2": (lambda p: record_value(p, 2, 1, math.nan), 2, "its metrics mask nan"),
+    "metrics mask 16 in snapshot 0": (lambda p: record_value(p, 0, 1, 16.0), 0, "its metrics mask 16.0"),
 }
 # The cases that, unchecked, allocate gigabytes or recurse: run only in a child with a memory limit.
 IN_A_CHILD = {"header length 2**62", "a 10**9-row array"}
 THROUGH_THE_CLI = ["header length 2**62", "a 10**9-row array", "JSON nested 100,000 deep", "unknown activation",
-                   "records beyond the file", "epoch inf in snapshot 1"]
+                   "records beyond the file"]
 
 
 def bad_file(folder: Path, case: str) -> Path:
-    make, _ = BAD_FILES[case]
+    make = BAD_FILES[case][0] if case in BAD_FILES else DAMAGED_RECORDS[case][0]
     return make(recorded(folder))
 
 
@@ -212,6 +218,22 @@ def test_a_bad_file_is_one_trajectory_error_at_opening(case, tmp_path):
     with pytest.raises(TrajectoryError) as refused:  # at opening: no snapshot is read before this fails
         TrajectoryReader(path)
     assert_one_trajectory_error(str(refused.value), path, match)
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED_RECORDS))
+def test_a_damaged_snapshot_is_one_trajectory_error_naming_it(case, tmp_path):
+    _, index, match = DAMAGED_RECORDS[case]
+    path = bad_file(tmp_path, case)
+    with TrajectoryReader(path) as run:
+        assert len(run) == 3
+        for i in range(index):
+            assert run[i].epoch == i  # the sound ones before it stay readable
+        with pytest.raises(TrajectoryError) as refused:
+            run[index]
+        assert_one_trajectory_error(str(refused.value), path, f"snapshot {index} is damaged: {match}")
+        for check in (run.check_records, lambda: run.epochs, lambda: run.metric("loss")):
+            with pytest.raises(TrajectoryError, match=f"snapshot {index} is damaged"):
+                check()
 
 
 def test_a_fifo_or_a_directory_is_refused_at_once(tmp_path):
@@ -271,7 +293,7 @@ def fifo_or_dir(folder: Path, case: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("case", THROUGH_THE_CLI + ["a FIFO", "a directory"])
+@pytest.mark.parametrize("case", THROUGH_THE_CLI + ["epoch inf in snapshot 1", "a FIFO", "a directory"])
 def test_render_from_a_bad_file_prints_one_line_and_writes_no_video(case, tmp_path):
     source = tmp_path / "in"
     source.mkdir()
@@ -292,3 +314,15 @@ def test_replay_of_a_bad_file_prints_one_line_and_opens_nothing(case, tmp_path, 
     result = run_cli(["replay", str(path), "-r", "160,96", "--duration", "2", "--output-dir", str(saved)])
     assert_clean_cli_refusal(result, path, saved)
     assert "frames=" not in result.stdout  # no window ran
+
+
+def test_replay_reaching_a_damaged_snapshot_says_which_in_one_line(tmp_path, display):
+    source = tmp_path / "in"
+    source.mkdir()
+    path = record_value(recorded(source, n=30), 20, 0, math.inf)  # the window opens, then plays into it
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    result = run_cli(["replay", str(path), "-r", "160,96", "--speed", "100", "--duration", "20",
+                      "--output-dir", str(saved)])
+    assert_clean_cli_refusal(result, path, saved)
+    assert "snapshot 20 is damaged" in result.stderr

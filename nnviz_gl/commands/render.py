@@ -165,6 +165,7 @@ def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
         run = open_files.enter_context(TrajectoryReader(args.from_file))
     except FileNotFoundError as exc:
         raise cli.CliError(str(exc)) from None
+    run.check_records()  # a damaged snapshot is refused now, before any video work
     n = len(run)
     if n == 0:
         raise cli.CliError(f"{args.from_file} holds no complete snapshot yet")
