@@ -101,7 +101,15 @@ class TrajectoryReader:
         names the first damaged one. (Opening checks the header only: it stays instant for any file size,
         while this touches every record.)"""
         if self._records is not None:
+            self._check_still_there(self._count)
             self._raise_for(record_problem(self._records[:, :2], 0))
+
+    def _check_still_there(self, records: int) -> None:
+        """Refuse to touch mapped records the file no longer holds: reading a mapping past the end of a
+        file cut short since (by another program) kills the process with SIGBUS, not an exception."""
+        if os.fstat(self._file.fileno()).st_size < self._records_offset + records * self._records.shape[1] * 8:
+            raise TrajectoryError(f"{str(self.path)!r} was cut short while open: it no longer holds snapshot "
+                                  f"{records - 1}")
 
     def _raise_for(self, problem: str | None) -> None:
         if problem:
@@ -123,6 +131,7 @@ class TrajectoryReader:
         if not 0 <= i < self._count:
             raise IndexError(f"snapshot {index} out of range: {str(self.path)!r} holds {self._count} "
                              "(call refresh() to see snapshots appended since opening)")
+        self._check_still_there(i + 1)
         record = self._records[i]
         epoch, present = float(record[0]), float(record[1])
         if not record_is_sound(epoch, present):

@@ -326,3 +326,26 @@ def test_replay_reaching_a_damaged_snapshot_says_which_in_one_line(tmp_path, dis
                       "--output-dir", str(saved)])
     assert_clean_cli_refusal(result, path, saved)
     assert "snapshot 20 is damaged" in result.stderr
+
+
+CUT_WHILE_OPEN = """
+import sys
+from nnviz_gl.trajectory import TrajectoryReader
+run = TrajectoryReader(sys.argv[1])
+run[2]
+with open(sys.argv[1], "r+b") as f:  # another program cuts the file while it is open and mapped
+    f.truncate(int(sys.argv[2]))
+try:
+    run[2]
+except Exception as exc:
+    print(type(exc).__name__ + ": " + str(exc))
+"""
+
+
+def test_a_file_cut_short_while_open_is_an_error_not_a_crash(tmp_path):
+    path = recorded(tmp_path)
+    _, header = header_of(path)
+    result = subprocess.run([sys.executable, "-c", CUT_WHILE_OPEN, str(path), str(header["records_offset"])],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"the reader died ({result.returncode}): {result.stderr}"  # SIGBUS is -7
+    assert_one_trajectory_error(result.stdout.strip(), path, "^TrajectoryError: .* was cut short while open")
