@@ -107,7 +107,8 @@ class TrajectoryReader:
     def _check_still_there(self, records: int) -> None:
         """Refuse to touch mapped records the file no longer holds: reading a mapping past the end of a
         file cut short since (by another program) kills the process with SIGBUS, not an exception."""
-        if os.fstat(self._file.fileno()).st_size < self._records_offset + records * self._record_values * RECORD_DTYPE.itemsize:
+        needed = self._records_offset + records * self._record_values * RECORD_DTYPE.itemsize
+        if os.fstat(self._file.fileno()).st_size < needed:
             raise TrajectoryError(f"{str(self.path)!r} was cut short while open: it no longer holds snapshot "
                                   f"{records - 1}")
 

@@ -298,4 +298,5 @@ def record_problem(records: np.ndarray, first: int) -> str | None:
     i = int(np.argmax(bad))
     if bad_epoch[i]:
         return f"snapshot {first + i} is damaged: its epoch {float(epochs[i])!r} is not a whole number up to 2**53"
-    return f"snapshot {first + i} is damaged: its metrics mask {float(present[i])!r} is not a whole number 0..{ALL_PRESENT}"
+    return (f"snapshot {first + i} is damaged: its metrics mask {float(present[i])!r} is not a whole number "
+            f"0..{ALL_PRESENT}")
