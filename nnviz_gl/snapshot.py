@@ -20,6 +20,21 @@ class Architecture:
     activation: str
     output_activation: str = "logistic"
 
+    def __post_init__(self) -> None:
+        sizes = self.layer_sizes
+        if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
+                                     for n in sizes):
+            raise ValueError(f"layer sizes must be two or more positive whole numbers, got {sizes!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}; valid: {', '.join(ACTIVATIONS)}")
+        if self.output_activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"unknown output activation {self.output_activation!r}; valid: {', '.join(OUTPUT_ACTIVATIONS)}"
+            )
+        if sizes[-1] != 1:  # a logistic output is one probability; several would be drawn as if one
+            raise ValueError(f"the network has {sizes[-1]} outputs; only binary classifiers with 1 output are "
+                             "drawn so far (multiclass is not supported yet)")
+
     @property
     def n_inputs(self) -> int:
         return self.layer_sizes[0]
@@ -71,19 +86,11 @@ class Snapshot:
                 )
             if 0 in w.shape:
                 raise ValueError(f"weights[{i}] has an empty layer (shape {w.shape})")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; valid: {', '.join(ACTIVATIONS)}")
-        if self.output_activation not in OUTPUT_ACTIVATIONS:
-            raise ValueError(
-                f"unknown output activation {self.output_activation!r}; valid: {', '.join(OUTPUT_ACTIVATIONS)}"
-            )
-        if weights[-1].shape[1] != 1:  # a logistic output is one probability; several would be drawn as one
-            raise ValueError(f"the network has {weights[-1].shape[1]} outputs; only binary classifiers with "
-                             "1 output are drawn so far (multiclass is not supported yet)")
         for w in weights + biases:
             w.setflags(write=False)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "biases", biases)
+        _ = self.architecture  # built to check the activations and refuse what cannot be drawn (several outputs)
         object.__setattr__(self, "epoch", _whole_number(self.epoch, "epoch"))
         for name in METRICS:
             object.__setattr__(self, name, _metric(getattr(self, name), name))
