@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
     out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H",
                      help="exact size in pixels, overrides -q (both even, for H.264)")
     out.add_argument("--fps", type=cli.frame_rate, default=30.0,
-                     help="frames per second (default 30: the seed's 300 epochs last 10 s)")
+                     help="frames per second, 1/1001 to 1001000 (default 30: the seed's 300 epochs last 10 s)")
     out.add_argument("--frames-per-epoch", type=cli.positive_int, default=1, metavar="N",
                      help="frames per drawn epoch, weights interpolated between epochs (default 1)")
     out.add_argument("--every", type=cli.positive_int, default=1, metavar="K",
