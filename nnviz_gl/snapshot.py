@@ -90,7 +90,9 @@ class Snapshot:
             w.setflags(write=False)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "biases", biases)
-        _ = self.architecture  # built to check the activations and refuse what cannot be drawn (several outputs)
+        # Built once (it checks the activations and refuses what cannot be drawn); compared on every frame.
+        sizes = (weights[0].shape[0],) + tuple(w.shape[1] for w in weights)
+        object.__setattr__(self, "_architecture", Architecture(sizes, self.activation, self.output_activation))
         object.__setattr__(self, "epoch", _whole_number(self.epoch, "epoch"))
         for name in METRICS:
             object.__setattr__(self, name, _metric(getattr(self, name), name))
@@ -126,8 +128,7 @@ class Snapshot:
     # -- derived -----------------------------------------------------------------------------
     @property
     def architecture(self) -> Architecture:
-        sizes = (self.weights[0].shape[0],) + tuple(w.shape[1] for w in self.weights)
-        return Architecture(sizes, self.activation, self.output_activation)
+        return self._architecture
 
     @property
     def is_finite(self) -> bool:

@@ -49,7 +49,8 @@ def add_parser(sub) -> None:
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
-    out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N", help="EGL device index on multi-GPU servers")
+    out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
+                     help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     runs = render.add_argument_group("record once, render many")
     runs.add_argument("--record", metavar="RUN.nnviz", default=None,
