@@ -113,7 +113,7 @@ class Snapshot:
             biases=clf.intercepts_,
             activation=clf.activation,
             epoch=epoch,
-            loss=None if loss is None else float(loss),
+            loss=loss,
             output_activation=out,
             **metrics,
         )

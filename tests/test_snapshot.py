@@ -109,6 +109,17 @@ def test_a_two_output_sklearn_classifier_is_refused_in_one_line():
         nv.Snapshot.from_sklearn(clf)
 
 
+def test_from_sklearn_refuses_a_metric_in_the_same_words():
+    from sklearn.neural_network import MLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    clf = MLPClassifier(hidden_layer_sizes=(3,)).partial_fit(X, X[:, 0] > 0, classes=[False, True])
+    with pytest.raises(ValueError, match="^loss must be a real number or None, got 'abc'"):
+        nv.Snapshot.from_sklearn(clf, loss="abc")
+    with pytest.raises(ValueError, match=r"^accuracy must be a real number or None, got \[1\]"):
+        nv.Snapshot.from_sklearn(clf, accuracy=[1])
+
+
 def test_torch_models_with_complex_weights_or_bad_metrics_are_refused():
     torch = pytest.importorskip("torch")
     with warnings.catch_warnings():
