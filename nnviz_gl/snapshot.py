@@ -9,6 +9,7 @@ import numpy as np
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 OUTPUT_ACTIVATIONS = ("logistic",)  # binary classification; softmax/identity come with multiclass/regression
+METRICS = ("loss", "test_loss", "accuracy", "test_accuracy")
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,21 @@ class Architecture:
     layer_sizes: tuple[int, ...]
     activation: str
     output_activation: str = "logistic"
+
+    def __post_init__(self) -> None:
+        sizes = self.layer_sizes
+        if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
+                                     for n in sizes):
+            raise ValueError(f"layer sizes must be two or more positive whole numbers, got {sizes!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}; valid: {', '.join(ACTIVATIONS)}")
+        if self.output_activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"unknown output activation {self.output_activation!r}; valid: {', '.join(OUTPUT_ACTIVATIONS)}"
+            )
+        if sizes[-1] != 1:  # a logistic output is one probability; several would be drawn as if one
+            raise ValueError(f"the network has {sizes[-1]} outputs; only binary classifiers with 1 output are "
+                             "drawn so far (multiclass is not supported yet)")
 
     @property
     def n_inputs(self) -> int:
@@ -53,8 +69,8 @@ class Snapshot:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        weights = tuple(np.array(w, dtype=np.float64, copy=True) for w in self.weights)
-        biases = tuple(np.array(b, dtype=np.float64, copy=True).reshape(-1) for b in self.biases)
+        weights = tuple(_parameters(w, f"weights[{i}]") for i, w in enumerate(self.weights))
+        biases = tuple(_parameters(b, f"biases[{i}]").reshape(-1) for i, b in enumerate(self.biases))
         if not weights:
             raise ValueError("a Snapshot needs at least one weight matrix")
         if len(weights) != len(biases):
@@ -70,17 +86,16 @@ class Snapshot:
                 )
             if 0 in w.shape:
                 raise ValueError(f"weights[{i}] has an empty layer (shape {w.shape})")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; valid: {', '.join(ACTIVATIONS)}")
-        if self.output_activation not in OUTPUT_ACTIVATIONS:
-            raise ValueError(
-                f"unknown output activation {self.output_activation!r}; valid: {', '.join(OUTPUT_ACTIVATIONS)}"
-            )
         for w in weights + biases:
             w.setflags(write=False)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "biases", biases)
-        object.__setattr__(self, "epoch", int(self.epoch))
+        # Built once (it checks the activations and refuses what cannot be drawn); compared on every frame.
+        sizes = (weights[0].shape[0],) + tuple(w.shape[1] for w in weights)
+        object.__setattr__(self, "_architecture", Architecture(sizes, self.activation, self.output_activation))
+        object.__setattr__(self, "epoch", _whole_number(self.epoch, "epoch"))
+        for name in METRICS:
+            object.__setattr__(self, name, _metric(getattr(self, name), name))
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -98,7 +113,7 @@ class Snapshot:
             biases=clf.intercepts_,
             activation=clf.activation,
             epoch=epoch,
-            loss=None if loss is None else float(loss),
+            loss=loss,
             output_activation=out,
             **metrics,
         )
@@ -113,8 +128,7 @@ class Snapshot:
     # -- derived -----------------------------------------------------------------------------
     @property
     def architecture(self) -> Architecture:
-        sizes = (self.weights[0].shape[0],) + tuple(w.shape[1] for w in self.weights)
-        return Architecture(sizes, self.activation, self.output_activation)
+        return self._architecture
 
     @property
     def is_finite(self) -> bool:
@@ -123,10 +137,11 @@ class Snapshot:
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Reference forward pass in numpy: probability of class 1 for each row of ``X``."""
         h = np.asarray(X, dtype=np.float64)
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = h @ w + b
-            h = _apply(self.activation if i < len(self.weights) - 1 else self.output_activation, h)
-        return h[:, 0] if h.shape[1] == 1 else h
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged model gives inf and nan, not warnings
+            for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+                h = h @ w + b
+                h = _apply(self.activation if i < len(self.weights) - 1 else self.output_activation, h)
+        return h[:, 0]
 
     def interpolate(self, other: "Snapshot", t: float) -> "Snapshot":
         """Weights blended linearly from ``self`` (t=0) to ``other`` (t=1), for smooth motion between epochs.
@@ -139,9 +154,12 @@ class Snapshot:
             raise ValueError("cannot interpolate between different architectures")
         t = float(t)
         pick = other if t > 0 else self
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's inf and nan blend to inf and nan
+            weights = [a + (b - a) * t for a, b in zip(self.weights, other.weights)]
+            biases = [a + (b - a) * t for a, b in zip(self.biases, other.biases)]
         return Snapshot(
-            weights=[a + (b - a) * t for a, b in zip(self.weights, other.weights)],
-            biases=[a + (b - a) * t for a, b in zip(self.biases, other.biases)],
+            weights=weights,
+            biases=biases,
             activation=self.activation,
             epoch=pick.epoch,
             loss=pick.loss,
@@ -152,12 +170,46 @@ class Snapshot:
         )
 
 
+def to_float32(values: np.ndarray) -> np.ndarray:
+    """A float32 copy for the GPU. A diverged model's weights beyond float32's range become inf without
+    a warning: the frame shows such a model as diverged."""
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=np.float32)
+
+
+def _parameters(value: Any, name: str) -> np.ndarray:
+    """A float64 copy of a weight matrix or bias vector; complex, text or object values are refused
+    (numpy would drop an imaginary part with only a warning)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        what = "complex" if array.dtype.kind == "c" else f"non-numeric ({array.dtype})"
+        raise ValueError(f"{name} must hold real numbers, got {what} values")
+    return np.array(array, dtype=np.float64, copy=True)
+
+
+def _metric(value: Any, name: str) -> float | None:
+    """A metric as a float (nan and inf are kept: a diverged run has them), or None; anything that is not
+    one real number is refused."""
+    if value is None:
+        return None
+    kind = np.asarray(value).dtype.kind if not isinstance(value, (str, bytes)) else "U"
+    if kind not in "iuf" or np.ndim(value) != 0:
+        raise ValueError(f"{name} must be a real number or None, got {value!r}")
+    return float(value)
+
+
+def _whole_number(value: Any, name: str) -> int:
+    number = isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, bool)
+    if not number or not np.isfinite(value) or value != int(value):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
 def _apply(name: str, h: np.ndarray) -> np.ndarray:
     if name == "identity":
         return h
     if name == "logistic":
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-h))
+        return 1.0 / (1.0 + np.exp(-h))
     if name == "tanh":
         return np.tanh(h)
     if name == "relu":

@@ -102,7 +102,8 @@ def test_network_geometry_orders_layers_and_edges_row_major():
 
 def test_edge_width_grows_with_weight_and_is_bounded():
     weights = np.array([[0.0, 0.05, 0.3, -0.3, 1.0, 3.0, 30.0, 1e6]])
-    snap = nv.Snapshot(weights=[np.vstack([weights, np.zeros_like(weights)])], biases=[np.zeros(8)])
+    snap = nv.Snapshot(weights=[np.vstack([weights, np.zeros_like(weights)]), np.zeros((8, 1))],  # 1 output
+                       biases=[np.zeros(8), np.zeros(1)])
     unit, max_px = 1.5, 12.0
     style = edge_style(snap, None, unit, max_px)
     width, strength = style[:8, 0], style[:8, 1]

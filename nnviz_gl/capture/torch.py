@@ -40,24 +40,33 @@ def snapshot_from_torch(model: nn.Module, *, epoch: int, loss: Any = None, **met
     linears, activations = _parse(model)
     weights, biases = [], []
     with torch.no_grad():
-        for _, linear in linears:
+        for path, linear in linears:
+            if any(p.is_complex() for p in linear.parameters()):  # .double() would drop the imaginary part
+                raise UnsupportedModelError(f"{_describe(path, linear)} has complex weights; real ones are drawn")
             weights.append(linear.weight.detach().cpu().double().numpy().T)
             if linear.bias is None:
                 biases.append(torch.zeros(linear.out_features, dtype=torch.float64).numpy())
             else:
                 biases.append(linear.bias.detach().cpu().double().numpy())
-    for name in ("test_loss", "accuracy", "test_accuracy"):
-        if metrics.get(name) is not None:
-            metrics[name] = float(metrics[name])
+    metrics = {name: _number(value, name) for name, value in metrics.items()}
     return Snapshot(
         weights=weights,
         biases=biases,
         activation=_hidden_activation(activations, linears),
-        epoch=int(epoch),
-        loss=None if loss is None else float(loss),
+        epoch=_number(epoch, "epoch"),
+        loss=_number(loss, "loss"),
         output_activation="logistic",
         **metrics,
     )
+
+
+def _number(value: Any, name: str) -> Any:
+    """A one-element tensor as a Python number, from any device; anything else as given (Snapshot checks it)."""
+    if not isinstance(value, torch.Tensor):
+        return value
+    if value.numel() != 1:
+        raise ValueError(f"{name} must be one number, got a tensor of shape {tuple(value.shape)}")
+    return value.detach().cpu().item()
 
 
 def _layers(module: nn.Module, prefix: str = "") -> Iterator[tuple[str, nn.Module]]:

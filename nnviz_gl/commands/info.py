@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from . import options as cli
+
 
 def add_parser(sub) -> None:
     info = sub.add_parser("info", help="print the OpenGL driver, the largest frame and the working encoders",
                           description="What this machine offers: GL vendor, renderer and version through EGL, "
                                       "the largest framebuffer, and which video encoders work.")
-    info.add_argument("--gpu", type=int, default=None, metavar="N", help="EGL device index on multi-GPU servers")
+    info.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
+                      help="EGL device index on multi-GPU servers")
     info.set_defaults(run=run)
 
 

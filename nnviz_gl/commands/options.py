@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+from pathlib import Path
 
 from ..snapshot import ACTIVATIONS
 from ..training.datasets import DATASETS
@@ -50,6 +52,34 @@ def positive_float(text: str) -> float:
     return value
 
 
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+# ffmpeg is given the rate as a fraction with a denominator of at most 1001 (ffmpeg_process.encode_command):
+# below 1/1001 fps that fraction is 0, which ffmpeg refuses. ffmpeg reads -framerate as a ratio of at most
+# 1,001,000 and silently caps a faster one, so the video would play slower than asked.
+MIN_FPS = 1 / 1001
+MAX_FPS = 1_001_000
+
+
+def frame_rate(text: str) -> float:
+    value = positive_float(text)
+    if value < MIN_FPS:
+        raise argparse.ArgumentTypeError(
+            f"{text} fps is slower than ffmpeg can write: the frame rate is stored as a fraction with a "
+            f"denominator of at most 1001, so the slowest is 1/1001 fps (about {MIN_FPS:.6f})")
+    if value > MAX_FPS:
+        raise argparse.ArgumentTypeError(f"{text} fps is faster than ffmpeg takes (at most {MAX_FPS} fps)")
+    return value
+
+
 def nonnegative_float(text: str) -> float:
     try:
         value = float(text)
@@ -69,6 +99,45 @@ def resolution(text: str) -> tuple[int, int]:
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"width and height must be positive, got {w},{h}")
     return w, h
+
+
+# The largest frames the encoders take, found by encoding with the bundled ffmpeg: libx264 refuses a
+# side above 16384 ("invalid width x height"), SVT-AV1 a width above 16384 or a height above 8704.
+ENCODER_MAX_SIZE = {"libx264": (16384, 16384), "libsvtav1": (16384, 8704)}
+# ffmpeg itself refuses any raw frame whose (width + 128) * (height + 128) * 8 bytes reach 2**31
+# (av_image_check_size: "Picture size ... is invalid"), whatever the encoder.
+FFMPEG_MAX_PADDED_AREA = (2**31 - 1) // 8
+
+
+def check_encodable(size: tuple[int, int], codec: str) -> None:
+    """Refuse a size that ffmpeg or ``codec`` would refuse, in one line that names which of them.
+
+    ``auto`` is held to libx264's limits: it falls back to libx264, and NVENC's limits are lower still.
+    """
+    w, h = size
+    encoder = "libx264" if codec == "auto" else codec
+    limit = ENCODER_MAX_SIZE.get(encoder)
+    if limit and (w > limit[0] or h > limit[1]):
+        via = " (what --codec auto encodes with without NVENC)" if codec == "auto" else ""
+        raise CliError(f"size {w}x{h} is larger than {encoder}{via} encodes: at most {limit[0]} wide and "
+                       f"{limit[1]} high")
+    if (w + 128) * (h + 128) > FFMPEG_MAX_PADDED_AREA:
+        raise CliError(f"size {w}x{h} is larger than ffmpeg takes for one frame: (width + 128) x "
+                       f"(height + 128) may be at most {FFMPEG_MAX_PADDED_AREA:,}")
+
+
+def check_distinct_files(output: str, inputs: dict[str, str | None]) -> None:
+    """Refuse an output that is also one of ``inputs`` (option -> path: ``--record``, ``--from``): writing
+    it would destroy that file. The same path however written, or the same file through a link."""
+    out = Path(output)
+    for flag, path in inputs.items():
+        if path is None:
+            continue
+        same = Path(path).resolve() == out.resolve()
+        if not same and out.exists() and Path(path).exists():
+            same = os.path.samefile(path, out)
+        if same:
+            raise CliError(f"the output {output} is the same file as {flag} {path}; give the video another name")
 
 
 def layers(text: str) -> tuple[int, ...]:

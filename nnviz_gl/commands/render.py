@@ -35,8 +35,8 @@ def add_parser(sub) -> None:
                      help="l 854x480, m 1280x720, h 1920x1080 (default), p 2560x1440, k 3840x2160")
     out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H",
                      help="exact size in pixels, overrides -q (both even, for H.264)")
-    out.add_argument("--fps", type=cli.positive_float, default=30.0,
-                     help="frames per second (default 30: the seed's 300 epochs last 10 s)")
+    out.add_argument("--fps", type=cli.frame_rate, default=30.0,
+                     help="frames per second, 1/1001 to 1001000 (default 30: the seed's 300 epochs last 10 s)")
     out.add_argument("--frames-per-epoch", type=cli.positive_int, default=1, metavar="N",
                      help="frames per drawn epoch, weights interpolated between epochs (default 1)")
     out.add_argument("--every", type=cli.positive_int, default=1, metavar="K",
@@ -49,7 +49,8 @@ def add_parser(sub) -> None:
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
-    out.add_argument("--gpu", type=int, default=None, metavar="N", help="EGL device index on multi-GPU servers")
+    out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
+                     help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     runs = render.add_argument_group("record once, render many")
     runs.add_argument("--record", metavar="RUN.nnviz", default=None,
@@ -68,8 +69,10 @@ def run(args: argparse.Namespace) -> int:
     if size[0] % 2 or size[1] % 2:
         raise cli.CliError(f"size {size[0]}x{size[1]} is odd; H.264 needs even sizes: try "
                            f"{size[0] + size[0] % 2},{size[1] + size[1] % 2}")
+    cli.check_encodable(size, args.codec)
     if args.from_file is not None and args.record is not None:
         raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
+    cli.check_distinct_files(args.output, {"--record": args.record, "--from": args.from_file})
     started = time.perf_counter()
     bar = None
     recorder = None

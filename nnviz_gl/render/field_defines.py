@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..snapshot import Architecture, Snapshot
+from ..snapshot import Architecture, Snapshot, to_float32
 
 PARAMS_TEXTURE_WIDTH = 1024  # matches the P(i) macro in field.frag
 
@@ -21,7 +21,7 @@ def pack_parameters(snapshot: Snapshot) -> np.ndarray:
     for w, b in zip(snapshot.weights, snapshot.biases):
         parts.append(w.reshape(-1))
         parts.append(b)
-    return np.concatenate(parts).astype(np.float32)
+    return to_float32(np.concatenate(parts))
 
 
 # Mesa's llvmpipe ends every loop of a shader invocation once 65,535 turns were taken in all loops
