@@ -199,7 +199,9 @@ def _metric(value: Any, name: str) -> float | None:
 
 
 def _whole_number(value: Any, name: str) -> int:
-    number = isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, bool)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)  # any size: where it must fit (a trajectory's record) says so itself
+    number = isinstance(value, (float, np.floating))
     if not number or not np.isfinite(value) or value != int(value):
         raise ValueError(f"{name} must be a whole number, got {value!r}")
     return int(value)

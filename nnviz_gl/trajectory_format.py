@@ -234,7 +234,10 @@ def _checked_architecture(table: dict[str, Any]) -> Architecture:
         raise _Bad(f"unknown activation {_show(activation)}; valid: {', '.join(ACTIVATIONS)}")
     if output not in OUTPUT_ACTIVATIONS:
         raise _Bad(f"unknown output activation {_show(output)}; valid: {', '.join(OUTPUT_ACTIVATIONS)}")
-    arch = Architecture(tuple(sizes), activation, output)
+    try:
+        arch = Architecture(tuple(sizes), activation, output)
+    except ValueError as exc:  # what the package cannot draw (e.g. several outputs), said of this file
+        raise _Bad(str(exc)) from None
     problem = architecture_problem(arch)
     if problem:
         raise _Bad(problem)

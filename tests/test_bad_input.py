@@ -160,7 +160,10 @@ def test_a_recorded_two_output_network_is_refused_in_one_line_before_the_first_f
 
     import nnviz_gl as nv
 
+    from nnviz_gl import trajectory_writer
+
     monkeypatch.setattr(nv.Architecture, "__post_init__", lambda self: None, raising=False)
+    monkeypatch.setattr(trajectory_writer, "architecture_problem", lambda arch: None)
     X = np.random.default_rng(0).normal(size=(20, 2))
     with nv.TrajectoryWriter(tmp_path / "run.nnviz", X, (X[:, 0] > 0).astype(np.int64)) as writer:
         for epoch in (1, 2):

@@ -137,7 +137,7 @@ BAD_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "3 inputs": (lambda p: edited(p, relayout([3, 5, 1])), "2 input features, this network has 3"),
     "300 layers": (lambda p: edited(p, set_in("architecture", "layer_sizes", value=[2] + [1] * 299)),
                    "declares 300 layers"),
-    "2 outputs": (lambda p: edited(p, relayout([2, 5, 2])), "one logistic output"),
+    "2 outputs": (lambda p: edited(p, relayout([2, 5, 2])), "binary classifiers"),
     "record offsets moved": (lambda p: edited(p, set_in("record", "parameters", 0, "offset", value=10 ** 6)),
                              "record layout \\(parameters\\)"),
     "record values a string": (lambda p: edited(p, set_in("record", "values", value="142")),
