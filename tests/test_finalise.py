@@ -158,15 +158,22 @@ def test_two_writers_to_one_output_at_once_each_write_their_own_partial_file(tmp
 
 
 def test_two_renders_to_one_output_at_once_both_say_what_is_on_disk(tmp_path):
+    """The second starts once the first is writing its partial file, and ends while the first runs on;
+    the first is then stopped. Each says what is on disk when it says it."""
     out = tmp_path / "run.mp4"
-    runs = [subprocess.Popen([*CLI, "render", *SMALL, "--epochs", str(n), "-o", str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in (40, 70)]
-    results = [run.communicate(timeout=180) for run in runs]
-    for run, (said, err) in zip(runs, results):
-        assert run.returncode == 0 and "Traceback" not in err, err
-    wrote = [int(re.search(r"wrote .*: (\d+) frames", said).group(1)) for said, _ in results]
-    assert wrote == [40, 70]
-    assert probe(out).frames in wrote
+    first = long_render(out)
+    _wait_for_fragments(tmp_path / "run.partial.mp4", first.proc)
+    second = subprocess.run([*CLI, "render", *SMALL, "--epochs", "20", "-o", str(out)],
+                            capture_output=True, text=True, timeout=180)
+    assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+    assert ": 20 frames" in second.stdout, second.stdout
+    assert first.proc.poll() is None, f"the first render ended early: {first.err}"
+    assert probe(out).frames == 20
+    first.proc.send_signal(signal.SIGTERM)
+    code, err = first.end(60)
+    assert code == 143 and "Traceback" not in err, err
+    frames = int(re.search(r"(\d+) of 3000 frames, kept in", err).group(1))
+    assert probe(out).frames == frames > 0
     assert not list(tmp_path.glob("*.partial.mp4"))
 
 
