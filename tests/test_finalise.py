@@ -201,6 +201,17 @@ def test_a_full_disk_is_one_line_and_the_partial_leaves_it(small_disk):
     assert list(small_disk.iterdir()) == [], "the partial file is removed from the full disk"
 
 
+def test_a_disk_that_fills_while_record_writes_leaves_the_video_as_it_was(small_disk, tmp_path):
+    out = tmp_path / "run.mp4"
+    out.write_bytes(OLD)
+    result = subprocess.run([*CLI, "render", *SMALL, "--hidden", "64,64", "--epochs", "3000", "-o", str(out),
+                             "--record", str(small_disk / "run.nnviz")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert out.read_bytes() == OLD, "a failed run does not replace the video"
+    assert "run.partial.mp4" in result.stderr and probe(tmp_path / "run.partial.mp4").frames > 0, result.stderr
+
+
 def test_a_killed_encoder_is_one_line_with_its_last_words(tmp_path):
     out = tmp_path / "run.mp4"
     render = long_render(out)
