@@ -114,3 +114,31 @@ def test_ctrl_c_while_the_program_imports_is_one_line(tmp_path):
     said = [line for line in err.splitlines() if not line.startswith("import time:")]
     assert "Traceback" not in err and said == ["nnviz-gl: interrupted"], said
     assert code == 130
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_signal_during_a_huge_networks_first_frame_ends_the_render_within_seconds(tmp_path):
+    """The moment: training is over (one epoch, the worker has exited) and the render process has spent a
+    second of CPU drawing the first frame of a 4x600-neuron network, which takes far longer on llvmpipe."""
+    out = tmp_path / "huge.mp4"
+    out.write_bytes(OLD)
+    render = Render("--hidden", "600,600,600,600", "-r", "1920,1080", "--epochs", "1", "--samples", "60",
+                    "--no-progress", "-o", str(out))
+    worker = render.child(b"nnviz_gl.training.worker")
+    render.child(b"ffmpeg")
+    _poll_until(lambda: not Path(f"/proc/{worker}/cmdline").exists()
+                or not Path(f"/proc/{worker}/cmdline").read_bytes(), 120, "training never ended")
+    start = _cpu_seconds(render.proc.pid)
+    _poll_until(lambda: _cpu_seconds(render.proc.pid) > start + 1 or render.proc.poll() is not None, 60,
+                "the render never drew")
+    render.proc.send_signal(signal.SIGTERM)
+    code, err = render.end(20)
+    assert code == 143 and "Traceback" not in err, err
+    if "nothing written" in err:  # the frame was still being drawn
+        assert out.read_bytes() == OLD and not list(tmp_path.glob("*.partial.mp4"))
+    else:
+        assert probe(out).frames == 1, err
