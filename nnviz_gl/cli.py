@@ -16,8 +16,8 @@ def _interrupted_quietly(kind, value, traceback) -> None:
 if sys.excepthook is sys.__excepthook__:
     sys.excepthook = _interrupted_quietly
 
-import argparse  # noqa: E402 (after the hook: a Ctrl-C while importing these is covered too)
-import os  # noqa: E402
+import argparse  # after the hook: a Ctrl-C while importing these is covered too
+import os
 
 # Only the standard library at import: the commands (numpy and the rest) load inside main(), where a
 # Ctrl-C in the first moments is one line, not a traceback from an import.

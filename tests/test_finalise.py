@@ -14,12 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ffmpeg_helpers import W, H, moving_frames, wait_for
+from ffmpeg_helpers import H, W, moving_frames
 from nnviz_gl.sinks.ffmpeg import VideoWriter
-from nnviz_gl.sinks.ffmpeg_process import EncoderError
 from nnviz_gl.sinks.probe import probe
 from nnviz_gl.snapshot import Snapshot
-from test_errors import CLI, SMALL, _child, _poll_until, _process_files, _wait_for_fragments
+from test_errors import CLI, SMALL, _poll_until, _wait_for_fragments
 from test_signals import OLD, Render, ends_within, long_render
 
 
@@ -98,12 +97,12 @@ def test_an_exception_inside_with_video_recorder_keeps_the_frames_beside_the_vid
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))
     y = (X[:, 0] > 0).astype(int)
-    with pytest.raises(ZeroDivisionError) as failure:
+    with pytest.raises(ArithmeticError, match="a bad batch") as failure:
         with nv.VideoRecorder(out, X, y, size=(160, 96)) as rec:
             for _ in range(6):
                 rec.publish(_snapshot(rng))
             _poll_until(lambda: rec.frames_written == 6, 60, "the frames were never drawn")
-            1 / 0
+            raise ArithmeticError("a bad batch")  # the user's own code failing mid-run
     partial = tmp_path / "run.partial.mp4"
     assert out.read_bytes() == OLD, "a failed run does not replace the video"
     assert rec.kept_at == partial and probe(partial).frames == 6
@@ -229,9 +228,10 @@ def test_a_dropped_video_recorder_leaves_no_ffmpeg_and_no_threads(tmp_path):
     rng = np.random.default_rng(1)
     rec = nv.VideoRecorder(tmp_path / "dropped.mp4", size=(160, 96))
     rec.publish(_snapshot(rng))
-    _poll_until(lambda: rec.frames_written == 1, 60, "the frame was never drawn")
-    ffmpeg = rec.writer.ffmpeg_pid
-    del rec
+    writer = rec.writer
+    _poll_until(lambda: writer.frames_written == 1, 60, "the frame was never drawn")
+    ffmpeg = writer.ffmpeg_pid
+    del rec, writer
     gc.collect()
     _poll_until(lambda: not Path(f"/proc/{ffmpeg}").exists(), 20, "ffmpeg outlived its dropped recorder")
     _poll_until(lambda: not [t for t in threading.enumerate() if t.name.startswith("nnviz")], 20,

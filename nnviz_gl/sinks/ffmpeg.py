@@ -13,7 +13,6 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import subprocess
