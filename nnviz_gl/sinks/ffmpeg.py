@@ -33,6 +33,7 @@ from .pipe import FramePipe, raise_pipe_size
 # Bytes per pixel of the raw frames we accept. yuv420p is what the renderer makes on the GPU for video
 # (planar, top row first, BT.709 limited range): ffmpeg passes it to the encoder as is.
 INPUT_FORMATS = {"rgba": 4, "bgra": 4, "rgb24": 3, "yuv420p": 1.5}
+_ABORT_WAIT_S = 5.0  # how long an abort waits for a killed ffmpeg and the writer thread
 _FREE_BUFFER_POLL_S = 0.25  # a render thread waiting for a buffer looks this often whether the writer ended
 
 
@@ -200,9 +201,13 @@ class VideoWriter:
         self._state = "aborted"
         self._io.kill()
         self._io.work.put(END)
-        self._io.writer_thread.join()
-        self._proc.wait()
-        self._io.stderr_thread.join(timeout=5)
+        # Bounded: a process stuck on a frozen disk dies (and closes its pipe) only once its I/O returns.
+        self._io.writer_thread.join(_ABORT_WAIT_S)
+        try:
+            self._proc.wait(_ABORT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            pass
+        self._io.stderr_thread.join(_ABORT_WAIT_S)
         if self._frames == 0:
             remove_file(self.partial_path)
         self._release_partial()
