@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,47 +18,39 @@ from nnviz_gl.sinks.ffmpeg import VideoWriter
 from nnviz_gl.sinks.probe import probe
 from nnviz_gl.snapshot import Snapshot
 from test_errors import CLI, SMALL, _poll_until, _wait_for_fragments
-from test_signals import OLD, Render, ends_within, long_render
+from test_signals import ENCODER, OLD, Render, ends_within, long_render
 
 
-def _state(pid: int) -> str:
-    """A process's state letter (R, S, Z...), '' once it is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return ""
-
-
-def _all_threads_asleep(pid: int, polls: int = 5) -> bool:
-    """Every thread of ``pid`` sleeping in ``polls`` polls running: nothing left to do but wait."""
-    for _ in range(polls):
-        tasks = [_state(int(t.name)) for t in Path(f"/proc/{pid}/task").iterdir()]
-        if any(state not in ("S", "") for state in tasks):
-            return False
-        time.sleep(0.05)  # the polling interval within the caller's deadline loop
-    return True
+def _holds_pipe(pid: int, pipe: str) -> bool:
+    """Whether process ``pid`` has ``pipe`` (``pipe:[inode]``) open."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(fd) == pipe:
+                return True
+        except FileNotFoundError:  # closed meanwhile
+            continue
+    return False
 
 
 # -- a signal while the video is finished ----------------------------------------------------------
 def test_a_signal_while_the_encoder_finishes_still_finishes_the_video(tmp_path):
-    """The moment: every frame is drawn and in ffmpeg's pipe, training is over (the worker has exited),
-    the render waits for ffmpeg (stopped here, so the wait lasts). The SIGTERM lands in the finalise."""
+    """The moment: every frame is in ffmpeg's pipe and the render has closed its end (the finalise has
+    begun), ffmpeg stopped so the finalise lasts. The SIGTERM lands in the finalise."""
     out = tmp_path / "run.mp4"
     out.write_bytes(OLD)
     render = Render(*SMALL, "--epochs", "10", "-o", str(out))  # 10 small frames: all fit in the pipe
-    worker = render.child(b"nnviz_gl.training.worker")  # first: it starts at once, ffmpeg once GL is up
-    ffmpeg = render.child(b"ffmpeg")
+    ffmpeg = render.child(ENCODER)
     os.kill(ffmpeg, signal.SIGSTOP)
+    stdin = os.readlink(f"/proc/{ffmpeg}/fd/0")
     try:
-        _poll_until(lambda: _state(worker) in ("", "Z"), 60, "training never ended")
-        _poll_until(lambda: _all_threads_asleep(render.proc.pid), 30, "the render never came to wait")
+        _poll_until(lambda: not _holds_pipe(render.proc.pid, stdin), 90, "the render never closed ffmpeg's input")
         render.proc.send_signal(signal.SIGTERM)
         render.wait_for_words("finishing")
     finally:
         os.kill(ffmpeg, signal.SIGCONT)
     code, err = render.end(60)
     assert code == 143 and "Traceback" not in err, err
-    assert "interrupted by SIGTERM: 10 of 10 frames, kept in" in err, err
+    assert "interrupted by SIGTERM: 10 of 10 frames, kept in" in err, err  # the input closes after frame 10
     assert probe(out).frames == 10, "what the run said is what is on disk"
     assert not list(tmp_path.glob("*.partial.mp4"))
 
@@ -70,7 +61,7 @@ def test_a_second_signal_while_finishing_stops_and_says_where_the_frames_are(tmp
     render = long_render(out)
     partial = tmp_path / "run.partial.mp4"
     _wait_for_fragments(partial, render.proc)
-    ffmpeg = render.child(b"ffmpeg")
+    ffmpeg = render.child(ENCODER)
     os.kill(ffmpeg, signal.SIGSTOP)  # the finalise cannot finish on its own
     render.proc.send_signal(signal.SIGTERM)
     render.wait_for_words("finishing")
@@ -215,7 +206,7 @@ def test_a_killed_encoder_is_one_line_with_its_last_words(tmp_path):
     out = tmp_path / "run.mp4"
     render = long_render(out)
     _wait_for_fragments(tmp_path / "run.partial.mp4", render.proc)
-    os.kill(render.child(b"ffmpeg"), signal.SIGTERM)
+    os.kill(render.child(ENCODER), signal.SIGTERM)
     code, err = render.end(60)
     assert code == 1 and len(err.strip().splitlines()) == 1, err
     assert "ffmpeg's last words: " in err and "signal 15" in err, err

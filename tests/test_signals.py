@@ -16,6 +16,7 @@ from nnviz_gl.sinks.probe import probe
 from test_errors import CLI, _child, _poll_until, _wait_for_fragments
 
 OLD = b"the previous video"
+ENCODER = b".partial.mp4"  # in the encoding ffmpeg's command line (not in the one that probes the codecs)
 
 
 class Render:
@@ -88,7 +89,7 @@ def test_a_stalled_encoder_does_not_hold_a_signalled_render(tmp_path):
     render = long_render(out)
     partial = tmp_path / "run.partial.mp4"
     _wait_for_fragments(partial, render.proc)
-    ffmpeg = render.child(b"ffmpeg")
+    ffmpeg = render.child(ENCODER)
     os.kill(ffmpeg, signal.SIGSTOP)
     try:
         started = time.monotonic()
@@ -129,7 +130,7 @@ def test_a_signal_during_a_huge_networks_first_frame_ends_the_render_within_seco
     render = Render("--hidden", "600,600,600,600", "-r", "1920,1080", "--epochs", "1", "--samples", "60",
                     "--no-progress", "-o", str(out))
     worker = render.child(b"nnviz_gl.training.worker")
-    render.child(b"ffmpeg")
+    render.child(ENCODER)
     _poll_until(lambda: not Path(f"/proc/{worker}/cmdline").exists()
                 or not Path(f"/proc/{worker}/cmdline").read_bytes(), 120, "training never ended")
     start = _cpu_seconds(render.proc.pid)

@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     except EncoderInterrupted as stop:
         if bar is not None:
             bar.close()
-        print(f"nnviz-gl: interrupted by {signal.Signals(stop.signum).name}: {_where_the_frames_are(recorder, total_frames)}",
-              file=sys.stderr)
+        where = _where_the_frames_are(recorder, total_frames)
+        print(f"nnviz-gl: interrupted by {signal.Signals(stop.signum).name}: {where}", file=sys.stderr)
         return EXIT_SIGNAL.get(stop.signum, 130)
     finally:
         if bar is not None:
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 def _where_the_frames_are(recorder, total_frames: int) -> str:
     """What is on disk now, said as it is: the video, its unfinished ``.partial`` file, or nothing."""
     written = recorder.frames_written if recorder is not None else 0
-    kept = recorder.kept_at if recorder is not None and hasattr(recorder, "writer") else None
+    kept = recorder.kept_at if recorder is not None else None
     if kept is None:
         return f"{written} of {total_frames} frames drawn, nothing written"
     if kept == recorder.path:

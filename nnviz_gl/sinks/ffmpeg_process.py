@@ -2,7 +2,7 @@
 
 * The binary is the one imageio-ffmpeg ships (no system ffmpeg needed).
 * It runs in its own session, so a Ctrl-C in the terminal reaches Python (which finalises the video),
-  not ffmpeg mid-frame; :func:`raise_on_signals` turns SIGINT/SIGTERM into :class:`EncoderInterrupted`.
+  not ffmpeg mid-frame; :func:`raise_on_signals` turns SIGINT/SIGTERM/SIGHUP into :class:`EncoderInterrupted`.
 * It writes a *fragmented* mp4 to ``name.partial.mp4`` (a fragment per keyframe), so a ``kill -9``
   leaves a file that plays up to its last fragment; the output path is replaced only by a complete video.
   A run holds a lock on its partial file: a second run writing to the same output at once takes
