@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
-from .commands import info, render, replay, watch
-from .commands.options import EXAMPLES, CliError
 
-# Each module has add_parser(sub), which sets args.run.
-COMMANDS = (render, watch, replay, info)
+def _interrupted_quietly(kind, value, traceback) -> None:
+    """A Ctrl-C before main() could catch it (importing this module) is one line, not a traceback."""
+    if issubclass(kind, KeyboardInterrupt):
+        print("nnviz-gl: interrupted", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, value, traceback)
+
+
+if sys.excepthook is sys.__excepthook__:
+    sys.excepthook = _interrupted_quietly
+
+import argparse  # after the hook: a Ctrl-C while importing these is covered too
+import os
+
+# Only the standard library at import: the commands (numpy and the rest) load inside main(), where a
+# Ctrl-C in the first moments is one line, not a traceback from an import.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .commands import info, render, replay, watch
+    from .commands.options import EXAMPLES
+
     parser = argparse.ArgumentParser(
         prog="nnviz-gl",
         description="Watch a neural network learn: its weights and its decision field, drawn by OpenGL "
@@ -23,21 +36,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in COMMANDS:
+    for command in (render, watch, replay, info):  # each module's add_parser(sub) sets args.run
         command.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("nnviz-gl: interrupted", file=sys.stderr)
+        return 130
     if args.command is None:
         parser.print_help()
         return 2
     try:
         return args.run(args)
     except _expected_errors() as exc:
-        print(f"nnviz-gl: error: {exc}", file=sys.stderr)
+        print(f"nnviz-gl: error: {exc}{_notes(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("nnviz-gl: interrupted", file=sys.stderr)
@@ -45,14 +62,20 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an unexpected failure: still one line, the traceback on request
         if os.environ.get("NNVIZ_DEBUG"):
             raise
-        print(f"nnviz-gl: error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for the traceback)",
+        print(f"nnviz-gl: error: {type(exc).__name__}: {exc}{_notes(exc)} (set NNVIZ_DEBUG=1 for the traceback)",
               file=sys.stderr)
         return 1
+
+
+def _notes(exc: BaseException) -> str:
+    """The notes added on the way out (where a failed run's frames were kept), on the same line."""
+    return "".join(f"; {note}" for note in getattr(exc, "__notes__", ()))
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
     """The errors a user can cause, reported as one line. Imported only when something failed: the
     GL and encoder modules are not loaded before ``nnviz-gl render`` has started its training worker."""
+    from .commands.options import CliError
     from .render.context import GLUnavailableError
     from .sizes import SizeError
     from .sinks.ffmpeg_process import EncoderError, OutputPathError

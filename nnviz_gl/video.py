@@ -8,6 +8,7 @@ The queues are bounded, so memory stays flat however long the run.
 from __future__ import annotations
 
 import threading
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +18,7 @@ from .points import check_points
 from .render.frame import FrameRenderer
 from .sinks.ffmpeg import VideoWriter
 from .sinks.ffmpeg_process import check_output_path
+from .sinks.finalise import FinaliseStopped, cpu_time, finalising
 from .sizes import check_size
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
@@ -34,6 +36,19 @@ class VideoRecorder:
     The points may also come after construction, through :meth:`set_data` before the first publish:
     the GL context and ffmpeg then start while the data is still being made (``nnviz-gl render`` does
     this while its training worker imports scikit-learn). Without any, the field is drawn over -1..1.
+
+    How the ``with`` block ends decides what becomes of the video (an existing file at ``path`` is only
+    ever replaced by a finished video):
+
+    * normally: everything published is drawn, and the video is finalised at ``path``;
+    * by ``KeyboardInterrupt`` (Ctrl-C; ``EncoderInterrupted`` from ``raise_on_signals``): drawing stops
+      after the current frame and the frames so far are finalised at ``path``;
+    * by any other exception, the run *failed*: drawing stops, the frames so far are finished into
+      ``name.partial.mp4`` beside ``path`` (left as it was), a note on the exception says where, and
+      the exception goes on. Without frames nothing is kept.
+
+    A stop signal while finalising is handed on once the files are settled; a second one, or a stall of
+    a few seconds after one, keeps the ``.partial`` file instead. :attr:`kept_at` says where the frames are.
     """
 
     def __init__(
@@ -60,34 +75,33 @@ class VideoRecorder:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
         self.size = check_size(size)
         self.frames_per_epoch = int(frames_per_epoch)
-        self.on_frame = on_frame  # called on the render thread with the frame count
-        self._queue = SnapshotQueue(queue_snapshots)
-        self._error: BaseException | None = None
-        self._ready = threading.Event()
-        self._stop = threading.Event()
-        self.renderer: FrameRenderer | None = None
+        self._loop = _RenderLoop(SnapshotQueue(queue_snapshots), self.frames_per_epoch, on_frame)
+        self._queue = self._loop.queue
         self._published = False
+        self.trajectory: TrajectoryWriter | None = None
         # Data and the output path first: bad points or a path that cannot be written are reported
         # before any GL or training work.
-        self._data = None if X is None and y is None else _checked_data(X, y, X_test, y_test)
+        self._data = self._loop.data = None if X is None and y is None else _checked_data(X, y, X_test, y_test)
         if record is not None and self._data is None:
             raise ValueError("record= needs the points at construction (X and y): a trajectory stores them first")
         check_output_path(path)
         # The GL context is made and used on the render thread only; it says which raw format the
         # encoder gets (yuv420p made on the GPU, or on a software renderer the frame as stored, BGRA,
         # which ffmpeg converts) and how many cores the encoder may take.
-        self._thread = threading.Thread(target=self._run, args=(field_scale, gpu), name="nnviz-render", daemon=True)
+        loop = self._loop
+        self._thread = threading.Thread(target=loop.run, args=(self.size, field_scale, gpu), name="nnviz-render",
+                                        daemon=True)
         self._thread.start()
-        self._ready.wait()
-        if self._error is not None:
+        loop.ready.wait()
+        if loop.error is not None:
             self._thread.join()
-            raise self._error
+            raise loop.error
         writer = None
         try:
-            video_format = self.renderer.video_format
+            video_format = loop.renderer.video_format
             writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
                                  input_format=video_format, bottom_up=video_format != "yuv420p",
-                                 encoder_threads=self.renderer.caps.encoder_threads)
+                                 encoder_threads=loop.renderer.caps.encoder_threads)
             self.trajectory = None if record is None else TrajectoryWriter(record, *self._data)
         except BaseException:
             self._queue.close()
@@ -95,7 +109,9 @@ class VideoRecorder:
             if writer is not None:
                 writer.abort()
             raise
-        self.writer = writer  # the render thread first uses it for a published snapshot, after this
+        self.writer = loop.writer = writer  # the render thread first uses it for a published snapshot
+        # Dropped without close(): stop the render thread and ffmpeg (the thread holds the loop, not this).
+        weakref.finalize(self, loop.abandon)
 
     # -- the caller's side ---------------------------------------------------------------------
     def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
@@ -106,7 +122,7 @@ class VideoRecorder:
             raise RuntimeError("set_data after the first publish: give the points before any snapshot")
         if self.trajectory is not None:
             raise RuntimeError("this recorder was given its points at construction (it records them)")
-        self._data = _checked_data(X, y, X_test, y_test)  # the render thread takes it with the first snapshot
+        self._data = self._loop.data = _checked_data(X, y, X_test, y_test)  # taken with the first snapshot
 
     def publish(self, snapshot: Snapshot) -> None:
         """Queue a snapshot for drawing; blocks only while the bounded queue is full."""
@@ -128,26 +144,64 @@ class VideoRecorder:
     def path(self) -> Path:
         return self.writer.path
 
+    @property
+    def kept_at(self) -> Path | None:
+        """Where the frames are: ``path`` once finalised, the ``.partial`` file after a failure or a
+        finalise cut short, None when no frame is on disk."""
+        return self.writer.kept_at
+
+    @property
+    def renderer(self) -> FrameRenderer | None:
+        return self._loop.renderer
+
+    @property
+    def on_frame(self) -> Callable[[int], None] | None:
+        """Called on the render thread with the frame count after each frame."""
+        return self._loop.on_frame
+
+    @on_frame.setter
+    def on_frame(self, callback: Callable[[int], None] | None) -> None:
+        self._loop.on_frame = callback
+
+    @property
+    def _error(self) -> BaseException | None:
+        return self._loop.error
+
     def close(self) -> None:
         """Draw everything published, then finalise the video at its path."""
-        self._queue.close()
-        self._thread.join()
-        self._close_trajectory()
-        if self._error is not None:
-            self.writer.abort()
-            self._raise_render_error()
-        self.writer.close()
+        self._end(rename=True)
 
-    def stop(self) -> None:
-        """Stop after the frame being drawn and finalise what was encoded (Ctrl-C, SIGTERM)."""
-        self._stop.set()
+    def stop(self, signum: int | None = None) -> None:
+        """Stop after the frame being drawn and finalise what was encoded at the path (Ctrl-C, SIGTERM)."""
+        self._end(rename=True, stop=True, signum=signum)
+
+    def _end(self, rename: bool, stop: bool = False, signum: int | None = None) -> None:
+        if stop:
+            self._loop.stop.set()
         self._queue.close()
-        self._thread.join()
-        self._close_trajectory()
-        if self.writer.frames_written:
-            self.writer.close()
-        else:
-            self.writer.abort()
+        with finalising(already_signalled=signum) as fin:
+            if fin.on_signal is None:  # the outermost finalise tells the user, once
+                fin.on_signal = self.writer.say_finishing
+                if fin.signum is not None:
+                    self.writer.say_finishing(fin.signum)
+            try:
+                # Drawing what is queued counts as progress, and so does the encoder's work.
+                encoder = cpu_time(self.writer.ffmpeg_pid)
+                fin.watch(lambda: (self.writer.frames_written, encoder()))
+                fin.join(self._thread)
+                self._close_trajectory()
+                if self._error is not None:
+                    self.writer.abort()
+                    self._raise_render_error()
+                if not self.writer.frames_written and stop:
+                    self.writer.abort()
+                elif rename:
+                    self.writer._finish(rename=True, signum=signum)
+                else:
+                    self.writer.keep_partial()
+            except FinaliseStopped as cut:
+                self._loop.stop.set()
+                self.writer.stop_now(cut.why)
 
     def _close_trajectory(self) -> None:
         if self.trajectory is not None:
@@ -159,32 +213,76 @@ class VideoRecorder:
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None:
             self.close()
+        elif isinstance(exc, KeyboardInterrupt):
+            self.stop(getattr(exc, "signum", None) or 2)
         else:
-            self.stop()
+            self._fail(exc)
         return False
 
-    # -- the render thread -------------------------------------------------------------------
-    def _run(self, field_scale: float | None, gpu: int | None) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        """The block failed: stop drawing, keep the frames so far beside the path, say where on ``exc``."""
+        try:
+            self._loop.stop.set()
+            if self._error is not None or self.writer._state == "failed":
+                self._queue.close()
+                self._thread.join()
+                self._close_trajectory()
+                self.writer.abort()
+                return  # the render thread's own error (say the encoder's) already said what is kept
+            self._end(rename=False, stop=True)
+            if self.writer.kept_at is not None and exc is not self._error:
+                exc.add_note(self.writer.kept_note())
+        except Exception as finish_exc:  # never hide the exception that ended the block
+            exc.add_note(f"while finishing {self.writer.path}: {finish_exc}")
+
+    def _raise_render_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+class _RenderLoop:
+    """The render thread's work. It holds no reference to its ``VideoRecorder``, so a recorder dropped
+    without ``close()`` is collected, and its finalizer (:meth:`abandon`) ends this thread and ffmpeg."""
+
+    def __init__(self, queue: SnapshotQueue, frames_per_epoch: int, on_frame: Callable[[int], None] | None) -> None:
+        self.queue = queue
+        self.frames_per_epoch = frames_per_epoch
+        self.on_frame = on_frame
+        self.renderer: FrameRenderer | None = None
+        self.writer: VideoWriter | None = None
+        self.data: tuple | None = None
+        self.error: BaseException | None = None
+        self.ready = threading.Event()
+        self.stop = threading.Event()
+
+    def abandon(self) -> None:
+        self.stop.set()
+        self.queue.close()
+        if self.writer is not None and self.writer._state == "open":
+            self.writer._io.shut_down()
+
+    def run(self, size: tuple[int, int], field_scale: float | None, gpu: int | None) -> None:
         try:
             # The GL context is made and used on this thread only.
-            self.renderer = FrameRenderer(self.size, field_scale=field_scale, gpu=gpu)
+            self.renderer = FrameRenderer(size, field_scale=field_scale, gpu=gpu)
         except BaseException as exc:
-            self._error = exc
-            self._ready.set()
+            self.error = exc
+            self.ready.set()
             return
-        self._ready.set()
+        self.ready.set()
         try:
             previous: Snapshot | None = None
-            for snapshot in self._queue:
-                if self._stop.is_set():
+            for snapshot in self.queue:
+                if self.stop.is_set():
                     break
-                if previous is None and self._data is not None:  # set before the first publish
-                    self.renderer.set_data(*self._data)
+                if previous is None and self.data is not None:  # set before the first publish
+                    self.renderer.set_data(*self.data)
                 self._draw_epoch(previous, snapshot)
                 previous = snapshot
         except BaseException as exc:
-            self._error = exc
-            self._queue.close()
+            if not self.stop.is_set():  # a writer closed under a stopped render is no error
+                self.error = exc
+            self.queue.close()
         finally:
             self.renderer.release()
 
@@ -192,7 +290,7 @@ class VideoRecorder:
         steps = self.frames_per_epoch
         can_blend = previous is not None and previous.architecture == snapshot.architecture
         for i in range(steps):
-            if self._stop.is_set():
+            if self.stop.is_set():
                 return
             t = (i + 1) / steps
             shown = previous.interpolate(snapshot, t) if can_blend and steps > 1 and t < 1 else snapshot
@@ -202,10 +300,6 @@ class VideoRecorder:
             self.writer.write(buffer)
             if self.on_frame is not None:
                 self.on_frame(self.writer.frames_written)
-
-    def _raise_render_error(self) -> None:
-        if self._error is not None:
-            raise self._error
 
 
 def _checked_data(X, y, X_test, y_test) -> tuple:

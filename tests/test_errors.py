@@ -256,8 +256,9 @@ def test_ffmpeg_dying_mid_stream_is_reported_with_its_own_words(tmp_path):
 
 def test_the_training_worker_dying_is_one_line_and_the_frames_drawn_are_kept(tmp_path):
     out, err = _kill_child_mid_stream(tmp_path, b"nnviz_gl.training.worker", signal.SIGKILL)
-    assert "training worker ended" in err, err
-    assert probe(out).frames > 0, "what was drawn before is finalised into a playable video"
+    assert "training worker ended" in err and "run.partial.mp4" in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists(), "a failed run does not take the final name"
+    assert probe(tmp_path / "run.partial.mp4").frames > 0, "what was drawn is kept, playable, beside it"
 
 
 def test_ctrl_c_while_the_worker_is_still_starting_ends_everything_cleanly(tmp_path):

@@ -15,7 +15,7 @@ from ..sinks.codecs import CODECS
 from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 TRAINING_OPTIONS = ("dataset", "samples", "noise", "test_size", "hidden", "activation", "alpha", "learning_rate",
                     "epochs", "seed")  # kept in a recorded trajectory's metadata
 
@@ -104,10 +104,8 @@ def run(args: argparse.Namespace) -> int:
     except EncoderInterrupted as stop:
         if bar is not None:
             bar.close()
-        written = recorder.frames_written if recorder else 0
-        where = f"kept in {args.output}" if written else "nothing written"
-        print(f"nnviz-gl: interrupted by {signal.Signals(stop.signum).name}: {written} of {total_frames} "
-              f"frames, {where}", file=sys.stderr)
+        where = _where_the_frames_are(recorder, total_frames)
+        print(f"nnviz-gl: interrupted by {signal.Signals(stop.signum).name}: {where}", file=sys.stderr)
         return EXIT_SIGNAL.get(stop.signum, 130)
     finally:
         if bar is not None:
@@ -120,6 +118,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"recorded {args.record}: {args.epochs} snapshots; render it again with "
               f"nnviz-gl render --from {args.record}")
     return 0
+
+
+def _where_the_frames_are(recorder, total_frames: int) -> str:
+    """What is on disk now, said as it is: the video, its unfinished ``.partial`` file, or nothing."""
+    written = recorder.frames_written if recorder is not None else 0
+    kept = recorder.kept_at if recorder is not None else None
+    if kept is None:
+        return f"{written} of {total_frames} frames drawn, nothing written"
+    if kept == recorder.path:
+        return f"{written} of {total_frames} frames, kept in {kept}"
+    return f"{written} of {total_frames} frames, unfinished in {kept} ({recorder.path} was left as it was)"
 
 
 Source = tuple[Callable[[], tuple], Iterator[Snapshot], int]  # (the data, when ready; snapshots; how many drawn)

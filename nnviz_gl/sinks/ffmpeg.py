@@ -13,26 +13,28 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import os
 import queue
 import subprocess
-import threading
+import weakref
+from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 
 from ..sizes import check_size
 from .codecs import DEFAULT_PRESETS, auto_preset, encoder_args, resolve_codec
-from .ffmpeg_process import (CONTAINERS, STDERR_TAIL_LINES, EncoderError, check_output_path, encode_command,
-                             how_it_ended, partial_path, remove_file, start_ffmpeg)
+from .encoder_io import END, EncoderIO
+from .ffmpeg_process import (CONTAINERS, EncoderError, check_output_path, claim_partial_path, encode_command,
+                             how_it_ended, remove_file, start_ffmpeg)
+from .finalise import FinaliseStopped, cpu_time, finalising, last_words, says_disk_full, warn
 from .pipe import FramePipe, raise_pipe_size
 
 # Bytes per pixel of the raw frames we accept. yuv420p is what the renderer makes on the GPU for video
 # (planar, top row first, BT.709 limited range): ffmpeg passes it to the encoder as is.
 INPUT_FORMATS = {"rgba": 4, "bgra": 4, "rgb24": 3, "yuv420p": 1.5}
-_END = object()
+_ABORT_WAIT_S = 5.0  # how long an abort waits for a killed ffmpeg and the writer thread
+_FREE_BUFFER_POLL_S = 0.25  # a render thread waiting for a buffer looks this often whether the writer ended
 
 
 class VideoWriter:
@@ -47,19 +49,22 @@ class VideoWriter:
     For zero-copy writes fill a buffer from :meth:`acquire_buffer` (``fbo.read_into(buf)``) and pass
     it to :meth:`write`; any other frame is copied into such a buffer first.
 
-    Ending, and the choice made here:
+    Ending, and the choice made here (an existing video is only ever replaced by a complete one):
 
     * ``close()`` waits for ffmpeg, checks its exit code and only then renames the ``.partial`` file
-      onto the output path, so an existing video is replaced only by a complete one.
+      onto the output path.
     * ``abort()`` kills ffmpeg and leaves the ``.partial`` file (removed if no frame was written); the
       output path is never touched.
-    * ``__exit__`` always *finalises* (``close()``) what was written, whatever ended the block: on a
-      ``KeyboardInterrupt`` / :class:`EncoderInterrupted` that is what a user stopping a long run
-      wants, and on any other exception the frames so far are still a true record of the training.
-      Callers who would rather discard on error call ``abort()`` in their ``except`` and re-raise;
-      ``__exit__`` then does nothing more. A failure while finalising during an exception is noted on
-      the original exception rather than replacing it; a second Ctrl-C while finalising aborts
-      (the ``.partial`` file stays).
+    * ``__exit__`` on a ``KeyboardInterrupt`` (Ctrl-C, or :class:`EncoderInterrupted` from
+      ``raise_on_signals``) finalises what was written onto the output path: what a user stopping a
+      long run wants. On any other exception the run *failed*: ffmpeg finishes the frames so far into a
+      playable ``.partial`` file, which is kept beside the output (the output path is left as it was),
+      and a note on the exception says where. Without frames nothing is kept.
+    * While finalising, a stop signal does not cut the work short: it is handed on once the files are
+      settled. A second one, or an encoder that makes no progress for a few seconds after one (a frozen
+      pipe or disk), kills ffmpeg and keeps the ``.partial`` file. :attr:`kept_at` says where the
+      frames are in every case.
+    * Two writers to one output at once each write their own ``.partial`` file.
     """
 
     def __init__(
@@ -78,7 +83,6 @@ class VideoWriter:
         encoder_threads: int | None = None,
     ) -> None:
         self.path = check_output_path(path)
-        self.partial_path = partial_path(self.path)
         self.width, self.height = check_size(size, what="video size", even=True, smallest=1)
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
@@ -103,32 +107,27 @@ class VideoWriter:
             if isinstance(encoder_threads, bool) or not isinstance(encoder_threads, int) or encoder_threads < 1:
                 raise ValueError(f"encoder_threads must be a whole number of at least 1, got {encoder_threads!r}")
             out_args = ["-threads", str(encoder_threads), *out_args]
+        self._frames = 0
+        self._state = "open"  # open -> finishing -> closed | kept (a failed run's partial) | aborted | failed
+        self._failure: EncoderError | None = None
+        self._lent: set[int] = set()
+        self._partial_fd: int | None = None
+        self.partial_path, self._partial_fd = claim_partial_path(self.path)
         self.command = encode_command((self.width, self.height), self.fps, input_format, bottom_up, out_args,
                                       CONTAINERS[self.path.suffix.lower()], self.partial_path)
-
-        self._frames = 0
-        self._state = "open"  # open -> closed | aborted | failed
-        self._failure: EncoderError | None = None
-        self._thread_error: BaseException | None = None
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        self._work: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._lent: set[int] = set()
-
-        self._proc = start_ffmpeg(self.command)
+        try:
+            self._proc = start_ffmpeg(self.command)
+        except BaseException:
+            remove_file(self.partial_path)
+            self._release_partial()
+            raise
         stdin = self._proc.stdin.fileno()
-        self._pipe = FramePipe(stdin, self.frame_bytes, raise_pipe_size(stdin))
-        pool_size = queue_frames + 1 + self._pipe.buffers_held
-        self._pool = [bytearray(self.frame_bytes) for _ in range(pool_size)]
-        self._pool_ids = {id(b) for b in self._pool}
-        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        for b in self._pool:
-            self._free.put(b)
-        self._stderr_thread = threading.Thread(target=self._read_stderr, name="ffmpeg-stderr",
-                                               daemon=True)
-        self._stderr_thread.start()
-        self._writer_thread = threading.Thread(target=self._write_loop, name="ffmpeg-writer",
-                                               daemon=True)
-        self._writer_thread.start()
+        pipe = FramePipe(stdin, self.frame_bytes, raise_pipe_size(stdin))
+        self._pipe = pipe
+        self._io = EncoderIO(self._proc, pipe, queue_frames + 1 + pipe.buffers_held, self.frame_bytes)
+        self._pool, self._free = self._io.pool, self._io.free
+        # Dropped without close(): end ffmpeg and the threads (they hold the EncoderIO, not this writer).
+        self._finalizer = weakref.finalize(self, self._io.shut_down)
 
     # -- public
 
@@ -140,7 +139,7 @@ class VideoWriter:
     @property
     def transfer(self) -> str:
         """How frames reach ffmpeg: ``"vmsplice"`` (pages handed over, Linux) or ``"write"`` (copied)."""
-        return self._pipe.mode
+        return self._io.pipe.mode
 
     @property
     def ffmpeg_pid(self) -> int:
@@ -149,14 +148,19 @@ class VideoWriter:
     def acquire_buffer(self) -> bytearray:
         """A free frame buffer from the writer's pool; blocks while all are queued (back-pressure)."""
         self._check_open()
-        buf = self._free.get()
+        while True:
+            try:
+                buf = self._io.free.get(timeout=_FREE_BUFFER_POLL_S)
+                break
+            except queue.Empty:
+                self._check_open()  # the writer was closed or aborted meanwhile (e.g. a stalled encoder)
         self._lent.add(id(buf))
         return buf
 
     def write(self, frame: bytes | bytearray | memoryview | np.ndarray) -> None:
         """Queue one frame of exactly ``width*height*bytes_per_pixel`` bytes (uint8 if an array)."""
         self._check_open()
-        if id(frame) in self._lent and id(frame) in self._pool_ids:
+        if id(frame) in self._lent and id(frame) in self._io.pool_ids:
             buf = frame
         else:
             view = _as_bytes(frame, self.frame_bytes, (self.width, self.height), self.input_format)
@@ -165,44 +169,48 @@ class VideoWriter:
                 buf[:] = view
             except BaseException:
                 self._lent.discard(id(buf))
-                self._free.put(buf)
+                self._io.free.put(buf)
                 raise
         self._lent.discard(id(buf))
-        self._work.put(buf)
+        self._io.work.put(buf)
         self._frames += 1
+
+    @property
+    def kept_at(self) -> Path | None:
+        """Where the frames written are now: the output path once closed, the ``.partial`` file after a
+        failure, an abort or a finalise cut short, None when no frame is on disk (or still open)."""
+        if self._state == "closed":
+            return self.path if self._frames else None
+        if self._state in ("aborted", "failed", "kept") and self._frames and self.partial_path.exists():
+            return self.partial_path
+        return None
 
     def close(self) -> None:
         """Finish the video: flush the queue, wait for ffmpeg, check it, rename onto the output path."""
-        if self._state in ("closed", "aborted"):
-            return
-        if self._state == "failed":
-            raise self._failure  # type: ignore[misc]
-        self._work.put(_END)
-        self._writer_thread.join()
-        returncode = self._proc.wait()
-        self._stderr_thread.join()
-        if self._thread_error is not None or returncode != 0:
-            self._fail(returncode)
-        if self._frames == 0:
-            self._state = "closed"
-            remove_file(self.partial_path)
-            raise EncoderError(f"no frames were written; {str(self.path)!r} was left as it was")
-        os.replace(self.partial_path, self.path)
-        self._state = "closed"
+        self._finish(rename=True)
+
+    def keep_partial(self) -> None:
+        """Finish what was written into a playable ``.partial`` file and keep it there, beside the
+        output path, which is left as it was (a failed run); nothing is kept without frames."""
+        self._finish(rename=False)
 
     def abort(self) -> None:
         """Stop now: kill ffmpeg, keep the ``.partial`` file if any frame was written, else remove it."""
-        if self._state in ("closed", "aborted"):
+        if self._state in ("closed", "aborted", "kept"):
             return
         self._state = "aborted"
-        with contextlib.suppress(ProcessLookupError):
-            self._proc.kill()
-        self._work.put(_END)
-        self._writer_thread.join()
-        self._proc.wait()
-        self._stderr_thread.join()
+        self._io.kill()
+        self._io.work.put(END)
+        # Bounded: a process stuck on a frozen disk dies (and closes its pipe) only once its I/O returns.
+        self._io.writer_thread.join(_ABORT_WAIT_S)
+        try:
+            self._proc.wait(_ABORT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            pass
+        self._io.stderr_thread.join(_ABORT_WAIT_S)
         if self._frames == 0:
             remove_file(self.partial_path)
+        self._release_partial()
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -212,88 +220,122 @@ class VideoWriter:
         if exc is None:
             self.close()
             return False
-        if exc is self._failure or self._state in ("closed", "aborted"):
+        if exc is self._failure or self._state in ("closed", "aborted", "kept", "failed"):
             return False
         try:
             if self._frames == 0:
                 self.abort()
+            elif isinstance(exc, KeyboardInterrupt):
+                self._finish(rename=True, signum=getattr(exc, "signum", None) or 2)
             else:
-                self.close()
+                self.keep_partial()
+                if self.kept_at is not None:
+                    exc.add_note(self.kept_note())
         except BaseException as close_exc:  # never hide the exception that ended the block
-            if hasattr(exc, "add_note"):
-                exc.add_note(f"while finalising {self.path}: {close_exc}")
-            if self._state == "open":
+            exc.add_note(f"while finalising {self.path}: {close_exc}")
+            if self._state in ("open", "finishing"):
                 self.abort()
         return False
 
-    def __del__(self) -> None:
-        # Garbage-collected while open: do not leave ffmpeg waiting on a pipe forever.
-        proc = getattr(self, "_proc", None)
-        if proc is not None and getattr(self, "_state", "") == "open" and proc.poll() is None:
-            with contextlib.suppress(Exception):
-                proc.kill()
+    def kept_note(self) -> str:
+        """One clause saying where the frames are after a failure (for the error's line)."""
+        return (f"the {self._frames} frame(s) written are kept in {str(self.partial_path)!r}; "
+                f"{str(self.path)!r} was left as it was")
 
     # -- internals
+
+    def _finish(self, rename: bool, signum: int | None = None) -> None:
+        if self._state in ("closed", "aborted", "kept"):
+            return
+        if self._state == "failed":
+            raise self._failure  # type: ignore[misc]
+        self._state = "finishing"  # no more frames: a render thread still drawing is refused
+        self._io.work.put(END)
+        with finalising(already_signalled=signum) as fin:
+            if fin.on_signal is None:  # the outermost finalise tells the user, once
+                fin.on_signal = self.say_finishing
+                if fin.signum is not None:
+                    self.say_finishing(fin.signum)
+            try:
+                fin.watch(cpu_time(self._proc.pid))
+                fin.join(self._io.writer_thread)
+                returncode = fin.wait(self._proc)
+                fin.join(self._io.stderr_thread)
+                if self._io.thread_error is not None or returncode != 0:
+                    self._fail(returncode)
+                self._settle(rename)
+            except FinaliseStopped as stop:
+                if self._state == "finishing":
+                    self.stop_now(stop.why)
+
+    def stop_now(self, why: str) -> None:
+        """A finalise cut short (``why``): kill ffmpeg, keep the ``.partial`` file and say so."""
+        self.abort()
+        where = (f"the unfinished video is at {str(self.partial_path)!r}" if self.kept_at
+                 else "no frame was kept")
+        warn(f"stopped finishing {self.path}: {why}; {where}, {str(self.path)!r} was left as it was")
+
+    def say_finishing(self, signum: int) -> None:
+        import signal
+
+        name = signal.Signals(signum).name
+        warn(f"{name}: finishing {self.path} ({self._frames} frames); another {name} stops at once "
+             f"and keeps {self.partial_path.name}")
+
+    def _settle(self, rename: bool) -> None:
+        if self._frames == 0:
+            self._state = "closed"
+            remove_file(self.partial_path)
+            self._release_partial()
+            if rename:
+                raise EncoderError(f"no frames were written; {str(self.path)!r} was left as it was")
+            return
+        if rename:
+            os.replace(self.partial_path, self.path)
+        self._state = "closed" if rename else "kept"
+        self._release_partial()
+
+    def _release_partial(self) -> None:
+        fd, self._partial_fd = self._partial_fd, None
+        if fd is not None:
+            os.close(fd)
 
     def _check_open(self) -> None:
         if self._state == "failed":
             raise self._failure  # type: ignore[misc]
         if self._state != "open":
             raise ValueError(f"the video writer for {self.path} is already {self._state}")
-        if self._thread_error is not None:
-            self._work.put(_END)
-            self._writer_thread.join()
+        if self._io.thread_error is not None:
+            self._io.work.put(END)
+            self._io.writer_thread.join()
             try:
                 returncode = self._proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
+                self._io.kill()
                 returncode = self._proc.wait()
-            self._stderr_thread.join(timeout=5)
+            self._io.stderr_thread.join(timeout=5)
             self._fail(returncode)
 
     def _fail(self, returncode: int) -> None:
-        how = how_it_ended(returncode) if returncode else f"writing to ffmpeg failed ({self._thread_error!r})"
-        tail = "\n".join(f"    {line}" for line in self._stderr_tail) or "    (ffmpeg wrote nothing)"
-        keep = (f"the partial video is at {str(self.partial_path)!r}" if self._frames
-                else "nothing was written")
-        self._failure = EncoderError(
-            f"{how} after {self._frames} frame(s) for {str(self.path)!r}; {keep}.\n"
-            f"ffmpeg's last words:\n{tail}\ncommand: {' '.join(self.command)}"
-        )
+        tail = list(self._io.stderr_tail)
         self._state = "failed"
-        if self._frames == 0:
+        if says_disk_full(tail):  # the partial file only takes space the disk no longer has
             remove_file(self.partial_path)
+            message = (f"no space left on device writing {self.path} (after {self._frames} frame(s); "
+                       f"the partial file was removed)")
+        else:
+            how = (how_it_ended(returncode) if returncode
+                   else f"writing to ffmpeg failed ({self._io.thread_error!r})")
+            if not self._frames:
+                remove_file(self.partial_path)
+            keep = (f"the partial video is at {str(self.partial_path)!r}" if self.kept_at
+                    else "nothing was kept")
+            message = (f"{how} after {self._frames} frame(s) for {str(self.path)!r}; {keep}; "
+                       f"ffmpeg's last words: {last_words(tail)}")
+        self._release_partial()
+        self._failure = EncoderError(message)
+        self._failure.details = "\n".join(tail + [f"command: {' '.join(self.command)}"])  # type: ignore[attr-defined]
         raise self._failure
-
-    def _write_loop(self) -> None:
-        try:
-            while True:
-                item = self._work.get()
-                if item is _END:
-                    break
-                if self._thread_error is None:
-                    try:
-                        for free in self._pipe.send(item):
-                            self._free.put(free)
-                        continue
-                    except BaseException as exc:  # BrokenPipeError: ffmpeg died
-                        self._thread_error = exc
-                # Nothing reads the pipe any more: every buffer is free.
-                self._free.put(item)
-                for free in self._pipe.drain():
-                    self._free.put(free)
-        finally:
-            with contextlib.suppress(OSError):
-                self._proc.stdin.close()
-            for free in self._pipe.drain():
-                self._free.put(free)
-
-    def _read_stderr(self) -> None:
-        for raw in self._proc.stderr:
-            line = raw.decode(errors="replace").rstrip()
-            if line:
-                self._stderr_tail.append(line)
-        self._proc.stderr.close()
 
 
 def _as_bytes(frame: object, nbytes: int, size: tuple[int, int], fmt: str) -> memoryview:

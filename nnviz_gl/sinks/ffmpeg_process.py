@@ -2,16 +2,20 @@
 
 * The binary is the one imageio-ffmpeg ships (no system ffmpeg needed).
 * It runs in its own session, so a Ctrl-C in the terminal reaches Python (which finalises the video),
-  not ffmpeg mid-frame; :func:`raise_on_signals` turns SIGINT/SIGTERM into :class:`EncoderInterrupted`.
+  not ffmpeg mid-frame; :func:`raise_on_signals` turns SIGINT/SIGTERM/SIGHUP into :class:`EncoderInterrupted`.
 * It writes a *fragmented* mp4 to ``name.partial.mp4`` (a fragment per keyframe), so a ``kill -9``
   leaves a file that plays up to its last fragment; the output path is replaced only by a complete video.
+  A run holds a lock on its partial file: a second run writing to the same output at once takes
+  ``name.<pid>-<random>.partial.mp4`` instead (:func:`claim_partial_path`).
 * Output paths are checked before any work starts (:func:`check_output_path`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,6 +23,8 @@ import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Sequence
+
+from .finalise import STOP_SIGNALS
 
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
 STDERR_TAIL_LINES = 20  # how much of ffmpeg's stderr an error quotes
@@ -63,8 +69,8 @@ class SignalState:
 
 
 @contextlib.contextmanager
-def raise_on_signals(signums: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> Iterator[SignalState]:
-    """Turn SIGINT/SIGTERM into :class:`EncoderInterrupted` in the main thread, then restore handlers.
+def raise_on_signals(signums: Sequence[int] = STOP_SIGNALS) -> Iterator[SignalState]:
+    """Turn SIGINT/SIGTERM/SIGHUP into :class:`EncoderInterrupted` in the main thread, then restore handlers.
 
     With this around a ``with VideoWriter(...)`` block a Ctrl-C or ``kill`` ends the render loop and
     the writer's ``__exit__`` finalises what was written into a playable video at the output path.
@@ -77,7 +83,9 @@ def raise_on_signals(signums: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -
         state.signum = signum
         raise EncoderInterrupted(signum)
 
-    previous = {s: signal.signal(s, handler) for s in signums}
+    # SIGHUP ignored at start (``nohup``) stays ignored; SIGINT ignored at start (a background job) does not.
+    previous = {s: signal.signal(s, handler) for s in signums
+                if not (s == getattr(signal, "SIGHUP", None) and signal.getsignal(s) == signal.SIG_IGN)}
     try:
         yield state
     finally:
@@ -133,6 +141,25 @@ def partial_path(path: str | os.PathLike[str]) -> Path:
     """Where the video is written while it grows: ``training.mp4`` -> ``training.partial.mp4``."""
     p = Path(path)
     return p.with_name(f"{p.stem}.partial{p.suffix}")
+
+
+def claim_partial_path(path: str | os.PathLike[str]) -> tuple[Path, int]:
+    """A partial file for ``path`` that no other live writer uses, and the open, locked fd that marks it
+    ours (close it once the file is renamed or removed). ``name.partial.mp4`` unless another run holds it
+    (two renders to one output at once), then ``name.<pid>-<random>.partial.mp4``."""
+    p = Path(path)
+    unique = p.with_name(f"{p.stem}.{os.getpid()}-{secrets.token_hex(3)}.partial{p.suffix}")
+    for candidate in (partial_path(p), unique):
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held, there = os.fstat(fd), os.stat(candidate)
+            if (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):  # not renamed away meanwhile
+                return candidate, fd
+        except (BlockingIOError, FileNotFoundError):
+            pass
+        os.close(fd)
+    raise OutputPathError(f"cannot write video to {str(p)!r}: no partial file could be claimed beside it")
 
 
 def remove_file(path: Path) -> None:
