@@ -220,7 +220,7 @@ def test_a_dropped_video_recorder_leaves_no_ffmpeg_and_no_threads(tmp_path):
     rec = nv.VideoRecorder(tmp_path / "dropped.mp4", size=(160, 96))
     rec.publish(_snapshot(rng))
     writer = rec.writer
-    _poll_until(lambda: writer.frames_written == 1, 60, "the frame was never drawn")
+    _poll_until(lambda w=writer: w.frames_written == 1, 60, "the frame was never drawn")
     ffmpeg = writer.ffmpeg_pid
     del rec, writer
     gc.collect()

@@ -157,10 +157,12 @@ def test_render_record_on_a_full_disk_says_which_file_in_one_line(mountable_fold
                             timeout=300)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    # the cause in one line naming the file (a line about the video kept beside it may follow)
-    named = [line for line in result.stderr.splitlines() if str(path) in line]
-    assert named == [f"nnviz-gl: error: cannot write the trajectory {str(path)!r}: No space left on device"], \
-        result.stderr
+    # the cause in one line naming the file (then where the video's frames were kept, on the same line)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"nnviz-gl: error: cannot write the trajectory {str(path)!r}: No space left on "
+                               "device"), result.stderr
+    assert f"kept in {str(out.with_name('out.partial.mp4'))!r}" in lines[0] and not out.exists(), result.stderr
 
 
 @pytest.mark.parametrize("case, cause", [("read-only folder", "Read-only file system"),
