@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,26 @@ from .trajectory_format import (ALIGN, CLOSED, FIELDS, FORMAT_NAME, MAGIC, MAX_E
                                 PREAMBLE, RECORD_DTYPE, STATE_OFFSET, SUFFIX, VERSION, WRITING,
                                 ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points,
                                 describe, metadata_json, parameter_layout, record_values)
+
+
+def check_trajectory_path(path: str | os.PathLike[str]) -> Path:
+    """Refuse, before any work starts, a trajectory path that could not be written (one line naming it)."""
+    p = Path(path)
+    folder = p.parent
+    problem = None
+    if p.is_dir():
+        problem = "it is a folder"
+    elif not folder.is_dir():
+        problem = f"folder {str(folder)!r} does not exist" if not folder.exists() else f"{str(folder)!r} is not a folder"
+    else:
+        try:  # a trial file: read-only mounts and permissions are both caught, as for the video
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".nnviz-write-test-"):
+                pass
+        except OSError as exc:
+            problem = f"folder {str(folder)!r} is not writable ({exc.strerror})"
+    if problem:
+        raise TrajectoryError(f"cannot write the trajectory {str(p)!r}: {problem}")
+    return p
 
 
 def _aligned(n: int) -> int:

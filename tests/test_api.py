@@ -234,7 +234,9 @@ def test_importing_the_package_and_its_cli_leaves_scikit_learn_unimported():
 
 
 @pytest.mark.parametrize("options, message", [({"codec": "mpeg2"}, "unknown codec"),
-                                              ({"codec": "libx264", "preset": "p4"}, "not valid for libx264")])
+                                              ({"codec": "libx264", "preset": "p4"}, "not valid for libx264"),
+                                              ({"fps": 1e-9}, "slower than ffmpeg can write"),
+                                              ({"fps": 2e6}, "faster than ffmpeg takes")])
 def test_video_recorder_refuses_bad_encoder_options_and_leaves_nothing(tmp_path, data, options, message):
     """The encoder is set up after the render thread has made its GL context (which says the frame
     format): a refusal there still ends that thread and writes no file."""

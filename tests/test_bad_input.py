@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nnviz_gl.commands.options import ENCODER_MAX_SIZE, FFMPEG_MAX_PADDED_AREA, MAX_FPS, MIN_FPS
+from nnviz_gl.commands.options import ENCODER_MAX_SIZE, FFMPEG_MAX_PADDED_AREA
+from nnviz_gl.sinks.ffmpeg_process import MAX_FPS, MIN_FPS
 from nnviz_gl.sinks.ffmpeg_process import encode_command
 from nnviz_gl.sinks.probe import probe
 

@@ -166,7 +166,7 @@ def test_render_record_on_a_full_disk_says_which_file_in_one_line(mountable_fold
 
 
 @pytest.mark.parametrize("case, cause", [("read-only folder", "Read-only file system"),
-                                         ("a directory in its place", "is a directory")])
+                                         ("a directory in its place", "it is a folder")])
 def test_render_record_that_cannot_be_written_names_the_file(case, cause, tmp_path, request):
     folder = tmp_path / "records"
     folder.mkdir()
@@ -185,3 +185,15 @@ def test_render_record_that_cannot_be_written_names_the_file(case, cause, tmp_pa
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     named = [line for line in result.stderr.splitlines() if str(path) in line]
     assert len(named) == 1 and named[0].startswith("nnviz-gl: error: ") and cause in named[0], result.stderr
+
+
+def test_render_refuses_a_record_path_it_cannot_write_before_any_work(tmp_path):
+    """A --record path in a folder that does not exist: one line naming it, and no video started (no
+    partial file, no output), as a bad -o is refused."""
+    path = tmp_path / "no" / "such" / "run.nnviz"
+    result = subprocess.run([*CLI, "render", "-r", "160,96", "--epochs", "3", "--no-progress", "--record", str(path),
+                             "-o", str(tmp_path / "out.mp4")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"nnviz-gl: error: cannot write the trajectory {str(path)!r}: folder {str(path.parent)!r} does not exist"]
+    assert list(tmp_path.iterdir()) == [], "nothing written: the path was checked before the video started"

@@ -62,21 +62,13 @@ def nonnegative_int(text: str) -> int:
     return value
 
 
-# ffmpeg is given the rate as a fraction with a denominator of at most 1001 (ffmpeg_process.encode_command):
-# below 1/1001 fps that fraction is 0, which ffmpeg refuses. ffmpeg reads -framerate as a ratio of at most
-# 1,001,000 and silently caps a faster one, so the video would play slower than asked.
-MIN_FPS = 1 / 1001
-MAX_FPS = 1_001_000
-
-
 def frame_rate(text: str) -> float:
+    from ..sinks.ffmpeg_process import frame_rate_problem  # standard library only: the parser stays light
+
     value = positive_float(text)
-    if value < MIN_FPS:
-        raise argparse.ArgumentTypeError(
-            f"{text} fps is slower than ffmpeg can write: the frame rate is stored as a fraction with a "
-            f"denominator of at most 1001, so the slowest is 1/1001 fps (about {MIN_FPS:.6f})")
-    if value > MAX_FPS:
-        raise argparse.ArgumentTypeError(f"{text} fps is faster than ffmpeg takes (at most {MAX_FPS} fps)")
+    problem = frame_rate_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text} fps {problem}")
     return value
 
 

@@ -73,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     if args.from_file is not None and args.record is not None:
         raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
     cli.check_distinct_files(args.output, {"--record": args.record, "--from": args.from_file})
+    if args.record is not None:
+        from ..trajectory_writer import check_trajectory_path
+
+        check_trajectory_path(args.record)  # before the worker, GL and ffmpeg start
     started = time.perf_counter()
     bar = None
     recorder = None

@@ -26,7 +26,7 @@ from ..sizes import check_size
 from .codecs import DEFAULT_PRESETS, auto_preset, encoder_args, resolve_codec
 from .encoder_io import END, EncoderIO
 from .ffmpeg_process import (CONTAINERS, EncoderError, check_output_path, claim_partial_path, encode_command,
-                             how_it_ended, remove_file, start_ffmpeg)
+                             frame_rate_problem, how_it_ended, remove_file, start_ffmpeg)
 from .finalise import FinaliseStopped, cpu_time, finalising, last_words, says_disk_full, warn
 from .pipe import FramePipe, raise_pipe_size
 
@@ -84,8 +84,9 @@ class VideoWriter:
     ) -> None:
         self.path = check_output_path(path)
         self.width, self.height = check_size(size, what="video size", even=True, smallest=1)
-        if not fps > 0:
-            raise ValueError(f"fps must be positive, got {fps}")
+        problem = frame_rate_problem(float(fps))
+        if problem:
+            raise ValueError(f"fps {fps} {problem}")
         self.fps = float(fps)
         if input_format not in INPUT_FORMATS:
             raise ValueError(f"input_format {input_format!r} unknown; valid: {', '.join(INPUT_FORMATS)}")

@@ -168,6 +168,23 @@ def remove_file(path: Path) -> None:
         path.unlink()
 
 
+# ffmpeg is given the rate as a fraction with a denominator of at most 1001 (encode_command): below
+# 1/1001 fps that fraction is 0, which ffmpeg refuses. ffmpeg reads -framerate as a ratio of at most
+# 1,001,000 and silently caps a faster one, so the video would play slower than asked.
+MIN_FPS = 1 / 1001
+MAX_FPS = 1_001_000
+
+
+def frame_rate_problem(fps: float) -> str | None:
+    """Why ffmpeg could not write ``fps`` frames a second as asked, or None."""
+    if not fps >= MIN_FPS:
+        return ("is slower than ffmpeg can write: the frame rate is stored as a fraction with a denominator "
+                f"of at most 1001, so the slowest is 1/1001 fps (about {MIN_FPS:.6f})")
+    if fps > MAX_FPS:
+        return f"is faster than ffmpeg takes (at most {MAX_FPS} fps)"
+    return None
+
+
 def check_output_path(path: str | os.PathLike[str]) -> Path:
     """Refuse, before any work starts, an output the sink could not write; return it as a Path.
 
