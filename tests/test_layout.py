@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -151,6 +152,18 @@ def test_non_finite_weights_are_marked_and_do_not_poison_the_rest():
     others = np.delete(np.arange(len(style)), [1, 8])
     assert (style[others, 2] >= 0).all()
     np.testing.assert_array_equal(style[others, :2], edge_style(snap, None, 1.0, 9.0)[others, :2])
+
+
+def test_a_weight_jumping_across_the_float_range_is_no_warning_and_no_mark():
+    snap = snapshot((2, 3, 1), seed=4)
+    before, after = [w.copy() for w in snap.weights], [w.copy() for w in snap.weights]
+    before[0][0, 0], after[0][0, 0] = -1e308, 1e308  # the change overflows to inf
+    previous = nv.Snapshot(weights=before, biases=snap.biases, activation=snap.activation)
+    jumped = nv.Snapshot(weights=after, biases=snap.biases, activation=snap.activation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        style = edge_style(jumped, previous, 1.0, 9.0)
+    assert np.isfinite(style).all() and style[0, 2] == 0.0
 
 
 def test_data_to_pixels_x_right_y_up():

@@ -132,7 +132,8 @@ def _learning(snapshot: Snapshot, previous: Snapshot) -> np.ndarray:
     """0..1 per edge: how close its change is to the largest change in its own layer."""
     parts = []
     for now, before in zip(snapshot.weights, previous.weights):
-        delta = np.abs(now - before).reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged weight's change: no mark, no warning
+            delta = np.abs(now - before).reshape(-1)
         delta = np.where(np.isfinite(delta), delta, 0.0)
         top = delta.max(initial=0.0)
         if top <= 1e-12:
