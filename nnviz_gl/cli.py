@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def _interrupted_quietly(kind, value, traceback) -> None:
-    """A Ctrl-C before main() could catch it (importing this module) is one line, not a traceback."""
+    """A Ctrl-C before main() could catch it (importing this module) is one line, not a traceback, and
+    exit 130 as every other Ctrl-C (Python would otherwise end itself by SIGINT after the hook)."""
     if issubclass(kind, KeyboardInterrupt):
         print("nnviz-gl: interrupted", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(130)
     else:
         sys.__excepthook__(kind, value, traceback)
 
@@ -16,8 +20,7 @@ def _interrupted_quietly(kind, value, traceback) -> None:
 if sys.excepthook is sys.__excepthook__:
     sys.excepthook = _interrupted_quietly
 
-import argparse  # after the hook: a Ctrl-C while importing these is covered too
-import os
+import argparse  # after the hook: a Ctrl-C while importing it is covered too
 
 # Only the standard library at import: the commands (numpy and the rest) load inside main(), where a
 # Ctrl-C in the first moments is one line, not a traceback from an import.
