@@ -24,6 +24,7 @@ _EXPORTS = {
     "VideoRecorder": ".video",
     "Viewer": ".sinks.window",
     "ViewerStats": ".sinks.window",
+    "load_data": ".training.user_data",
     "make_dataset": ".training.datasets",
     "render_frame": ".render.frame",
     "watch": ".live",
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from .sinks.window import NoDisplayError, Viewer, ViewerStats
     from .snapshot import Architecture, Snapshot
     from .training.datasets import Dataset, make_dataset
+    from .training.user_data import load_data
     from .training.trainer import SklearnTrainer, TrainingConfig
     from .trajectory import TrajectoryReader, TrajectoryWriter
     from .video import VideoRecorder

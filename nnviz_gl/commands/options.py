@@ -145,10 +145,23 @@ def layers(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def data_columns(text: str) -> tuple[str, str, str]:
+    names = tuple(part.strip() for part in text.split(","))
+    if len(names) != 3 or not all(names):
+        raise argparse.ArgumentTypeError(f"expected three header names X,Y,LABEL such as x,y,label; got {text!r}")
+    return names
+
+
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("training (defaults: the seed notebook's run)")
-    g.add_argument("--dataset", choices=DATASETS, default="classification",
-                   help="2-D toy dataset; 'classification' is the seed's noisy make_classification (default)")
+    source = g.add_mutually_exclusive_group()
+    source.add_argument("--dataset", choices=DATASETS, default="classification",
+                        help="2-D toy dataset; 'classification' is the seed's noisy make_classification (default)")
+    source.add_argument("--data", metavar="FILE", default=None,
+                        help="your own points: a .csv (x1, x2, label; header optional) or a .npz with X and y")
+    g.add_argument("--columns", type=data_columns, default=None, metavar="X,Y,LABEL",
+                   help="the CSV header's names of x1, x2 and the label (default: first two numeric columns, last)")
+    g.add_argument("--no-standardize", action="store_true", help="use --data's coordinates as they are")
     g.add_argument("--samples", type=positive_int, default=TrainingConfig.n_samples,
                    help=f"number of points (default {TrainingConfig.n_samples}, the seed's)")
     g.add_argument("--noise", type=nonnegative_float, default=None,
@@ -164,9 +177,15 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def training_config(args) -> TrainingConfig:
-    """The training run the options describe (checked here: a bad option fails before any work)."""
-    return TrainingConfig(
+    """The training run the options describe (checked here: a bad option or data file fails before any work)."""
+    if args.columns is not None and args.data is None:
+        raise CliError("--columns names the fields of a --data file; give --data FILE too")
+    config = TrainingConfig(
         dataset=args.dataset, n_samples=args.samples, noise=args.noise, test_size=args.test_size,
         hidden=args.hidden, activation=args.activation, alpha=args.alpha, learning_rate=args.learning_rate,
         epochs=args.epochs, seed=args.seed,
+        data_path=args.data, columns=args.columns, standardize=not args.no_standardize,
     )
+    if config.data_path is not None:
+        config.make_dataset()  # read once here: a bad file is one line before any video work
+    return config

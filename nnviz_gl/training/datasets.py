@@ -41,6 +41,7 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     name: str = "custom"
+    class_names: tuple | None = None  # what labels 0 and 1 stand for in the user's data (strings or integers)
 
     def __post_init__(self) -> None:
         arrays = {
@@ -57,6 +58,10 @@ class Dataset:
                 raise ValueError(f"X_{part} has {len(X)} rows but y_{part} has {len(y)} labels")
             if not np.isin(y, (0, 1)).all():
                 raise ValueError(f"y_{part} labels must be 0 or 1, got {sorted(set(y.tolist()))}")
+        if self.class_names is not None:
+            if len(self.class_names) != 2:
+                raise ValueError(f"class_names must name the 2 classes 0 and 1, got {self.class_names!r}")
+            object.__setattr__(self, "class_names", tuple(self.class_names))
         for key, value in arrays.items():
             value.setflags(write=False)
             object.__setattr__(self, key, value)
@@ -91,6 +96,7 @@ class Dataset:
             X_test=self.X_test,
             y_test=self.y_test,
             name=self.name,
+            class_names=self.class_names,
         )
 
 
@@ -133,6 +139,11 @@ def check_dataset_arguments(name: str, *, n_samples: int, noise: float | None, t
         raise ValueError(f"noise must be a finite number >= 0 (or None for the dataset's default), got {noise!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+
+
+def split_seed(seed: int) -> int:
+    """The train/test split's seed for ``seed``, as :func:`make_dataset` splits (for the user's own data)."""
+    return _seeds("", int(seed))[2]
 
 
 def _seeds(name: str, seed: int) -> tuple[int, int, int]:

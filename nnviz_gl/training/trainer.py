@@ -41,6 +41,9 @@ class TrainingConfig:
     learning_rate: float = 0.001
     epochs: int = 300
     seed: int = 0
+    data_path: str | None = None  # the user's own .csv/.npz instead of `dataset` (see user_data.load_data)
+    columns: tuple[str, str, str] | None = None  # CSV header names of x1, x2 and the label
+    standardize: bool = True  # the user's data scaled as the built-in data is
 
     def __post_init__(self) -> None:
         check_dataset_arguments(
@@ -58,9 +61,19 @@ class TrainingConfig:
             raise ValueError(f"alpha (L2 penalty) must be a finite number >= 0, got {self.alpha!r}")
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate!r}")
+        if self.columns is not None:
+            if self.data_path is None:
+                raise ValueError("columns name the fields of a data file; give data_path too")
+            object.__setattr__(self, "columns", tuple(self.columns))
 
     def make_dataset(self, seed: int | None = None) -> Dataset:
-        """The dataset this config describes (``seed`` overrides the config's, for fresh samples)."""
+        """The dataset this config describes (``seed`` overrides the config's, for fresh samples; for the
+        user's own data, a fresh split of the same points)."""
+        if self.data_path is not None:
+            from .user_data import load_data
+
+            return load_data(self.data_path, columns=self.columns, standardize=self.standardize,
+                             test_size=self.test_size, seed=self.seed if seed is None else seed)
         return make_dataset(
             self.dataset,
             n_samples=self.n_samples,
