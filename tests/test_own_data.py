@@ -160,3 +160,22 @@ def test_render_bad_data_is_one_line_exit_nonzero_and_no_video(tmp_path, extra):
         assert lines == [f"nnviz-gl: error: {bad}: line 4: y is nan; need a finite number"]
     assert "Traceback" not in done.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_watch_bad_data_is_one_line_before_any_window(tmp_path):
+    bad = write(tmp_path / "bad.csv", BAD_CSV["column-count"][0])
+    done = nnviz_gl("watch", "--data", str(bad), "--duration", "1", "--output-dir", str(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"nnviz-gl: error: {bad}: line 3 has 2 columns; expected 3 as on line 1"]
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_new_data_on_own_data_is_a_fresh_split_of_the_same_points(tmp_path):
+    rows = [(float(i), float(i % 3), "cat" if i % 2 else "dog") for i in range(20)]
+    path = write(tmp_path / "pets.csv", csv_text(None, rows))
+    trainer = SklearnTrainer(TrainingConfig(data_path=str(path), standardize=False, epochs=2))
+    before = trainer.dataset
+    trainer.new_data()
+    after = trainer.dataset
+    assert all_points(after) == all_points(before) and after.class_names == ("cat", "dog")
+    assert not np.array_equal(after.X_train, before.X_train)
