@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from ..snapshot import ACTIVATIONS
-from ..training.datasets import DATASETS
+from ..training.datasets import DATASETS, TRAINING_DEFAULTS
 from ..training.trainer import TrainingConfig
 
 QUALITIES = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
@@ -19,10 +19,10 @@ examples:
   nnviz-gl render -o training.mp4                  the seed's run: 300 epochs, 1080p, 10 s at 30 fps
   nnviz-gl render -q k -o training-4k.mp4          the same at 3840x2160
   nnviz-gl render --dataset moons --hidden 8,8 --activation tanh --epochs 500 -o moons.mp4
-  nnviz-gl render -q l --epochs 60 --frames-per-epoch 4 -o slow.mp4   smooth slow motion
+  nnviz-gl render -q l --dataset moons --epochs 60 --frames-per-epoch 4 -o slow.mp4   slow motion
   nnviz-gl render --record run.nnviz -o run.mp4    train, render, and keep every epoch in run.nnviz
   nnviz-gl render --from run.nnviz -q k -o run4k.mp4   the recorded run again at 4K, without training
-  nnviz-gl watch --dataset spiral --hidden 8,8 --activation tanh   watch it learn in a window
+  nnviz-gl watch --dataset spiral                   watch it learn in a window
   nnviz-gl info                                    what this machine's OpenGL and ffmpeg can do
 """
 
@@ -152,8 +152,20 @@ def data_columns(text: str) -> tuple[str, str, str]:
     return names
 
 
+def dataset_defaults_text() -> str:
+    """One line per dataset: its --hidden, --alpha, --learning-rate."""
+    return "\n".join(
+        f"  {name:<15} --hidden {','.join(map(str, hidden)):<7} --alpha {alpha:<6g} --learning-rate {rate:g}"
+        for name, (hidden, alpha, rate) in TRAINING_DEFAULTS.items()
+    )
+
+
 def add_training_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("training (defaults: the seed notebook's run)")
+    g = parser.add_argument_group(
+        "training (defaults: the seed notebook's run)",
+        "--hidden, --alpha and --learning-rate default to the dataset's own, under which it learns in 300\n"
+        "epochs (an option given wins):\n" + dataset_defaults_text(),
+    )
     source = g.add_mutually_exclusive_group()
     source.add_argument("--dataset", choices=DATASETS, default="classification",
                         help="2-D toy dataset; 'classification' is the seed's noisy make_classification (default)")
@@ -167,11 +179,12 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--noise", type=nonnegative_float, default=None,
                    help="dataset noise (default: the dataset's own, e.g. 3.0 uniform for classification)")
     g.add_argument("--test-size", type=float, default=0.4, help="share of points held out for testing (default 0.4)")
-    g.add_argument("--hidden", type=layers, default=(5, 10, 5), metavar="N,N,...",
-                   help="hidden layer sizes (default 5,10,5)")
+    g.add_argument("--hidden", type=layers, default=None, metavar="N,N,...",
+                   help="hidden layer sizes (default: the dataset's, above)")
     g.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default relu)")
-    g.add_argument("--alpha", type=nonnegative_float, default=1.0, help="L2 penalty (default 1.0)")
-    g.add_argument("--learning-rate", type=positive_float, default=0.001, help="Adam step size (default 0.001)")
+    g.add_argument("--alpha", type=nonnegative_float, default=None, help="L2 penalty (default: the dataset's)")
+    g.add_argument("--learning-rate", type=positive_float, default=None,
+                   help="Adam step size (default: the dataset's)")
     g.add_argument("--epochs", type=positive_int, default=300, help="epochs to train (default 300)")
     g.add_argument("--seed", type=int, default=0, help="random seed: same seed, same frames (default 0)")
 

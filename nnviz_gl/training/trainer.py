@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..snapshot import ACTIVATIONS, Snapshot
-from .datasets import Dataset, check_dataset_arguments, make_dataset
+from .datasets import TRAINING_DEFAULTS, Dataset, check_dataset_arguments, make_dataset
 
 _CLASSES = np.array([0, 1])
 
@@ -28,6 +28,8 @@ class TrainingConfig:
 
     Defaults are the seed notebook's: data from scikit-learn's classifier comparison and
     ``MLPClassifier(hidden_layer_sizes=(5, 10, 5), alpha=1)`` with its default relu and Adam at 0.001.
+    ``hidden``, ``alpha`` and ``learning_rate`` left at None take the dataset's own from
+    :data:`TRAINING_DEFAULTS` (the seed's for classification; settings under which the others learn).
     ``epochs`` is how long a run lasts; the trainer itself steps for as long as it is asked.
     """
 
@@ -35,10 +37,10 @@ class TrainingConfig:
     n_samples: int = 500  # the seed notebook's 500 points
     noise: float | None = None
     test_size: float = 0.4
-    hidden: tuple[int, ...] = (5, 10, 5)
+    hidden: tuple[int, ...] | None = None
     activation: str = "relu"
-    alpha: float = 1.0
-    learning_rate: float = 0.001
+    alpha: float | None = None
+    learning_rate: float | None = None
     epochs: int = 300
     seed: int = 0
     data_path: str | None = None  # the user's own .csv/.npz instead of `dataset` (see user_data.load_data)
@@ -49,6 +51,10 @@ class TrainingConfig:
         check_dataset_arguments(
             self.dataset, n_samples=self.n_samples, noise=self.noise, test_size=self.test_size, seed=self.seed
         )
+        default_hidden, default_alpha, default_learning_rate = TRAINING_DEFAULTS[self.dataset]
+        for name, default in (("hidden", default_hidden), ("alpha", default_alpha), ("learning_rate", default_learning_rate)):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, default)
         hidden = tuple(self.hidden) if not isinstance(self.hidden, (int, np.integer)) else (self.hidden,)
         if not hidden or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h > 0 for h in hidden):
             raise ValueError(f"hidden must be one or more positive layer sizes, e.g. (5, 10, 5); got {self.hidden!r}")
