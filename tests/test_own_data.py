@@ -179,3 +179,17 @@ def test_new_data_on_own_data_is_a_fresh_split_of_the_same_points(tmp_path):
     after = trainer.dataset
     assert all_points(after) == all_points(before) and after.class_names == ("cat", "dog")
     assert not np.array_equal(after.X_train, before.X_train)
+
+
+def test_own_data_trains_with_the_settings_most_datasets_learn_with(tmp_path):
+    """Not the seed's strong L2 penalty and slow step (the classification dataset's): those leave most
+    data near chance in 300 epochs. An option given still wins."""
+    from nnviz_gl.training.datasets import OWN_DATA_DEFAULTS, TRAINING_DEFAULTS
+
+    path = tmp_path / "points.csv"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    path.write_text("".join(f"{a},{b},{int(a > 0)}\n" for a, b in X))
+    config = nv.TrainingConfig(data_path=str(path))
+    assert (config.hidden, config.alpha, config.learning_rate) == OWN_DATA_DEFAULTS != TRAINING_DEFAULTS[config.dataset]
+    assert nv.TrainingConfig(data_path=str(path), alpha=0.5, hidden=(3,)).alpha == 0.5

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from ..snapshot import ACTIVATIONS
-from ..training.datasets import DATASETS, TRAINING_DEFAULTS
+from ..training.datasets import DATASETS, OWN_DATA_DEFAULTS, TRAINING_DEFAULTS
 from ..training.trainer import TrainingConfig
 
 QUALITIES = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
@@ -153,10 +153,11 @@ def data_columns(text: str) -> tuple[str, str, str]:
 
 
 def dataset_defaults_text() -> str:
-    """One line per dataset: its --hidden, --alpha, --learning-rate."""
+    """One line per dataset (and one for --data): its --hidden, --alpha, --learning-rate."""
+    rows = [*TRAINING_DEFAULTS.items(), ("--data FILE", OWN_DATA_DEFAULTS)]
     return "\n".join(
         f"  {name:<15} --hidden {','.join(map(str, hidden)):<7} --alpha {alpha:<6g} --learning-rate {rate:g}"
-        for name, (hidden, alpha, rate) in TRAINING_DEFAULTS.items()
+        for name, (hidden, alpha, rate) in rows
     )
 
 

@@ -36,6 +36,8 @@ TRAINING_DEFAULTS: dict[str, tuple[tuple[int, ...], float, float]] = {
     "spiral": ((16, 16), 1e-3, 0.01),
     "gaussian": ((8, 8), 1e-3, 0.01),
 }
+# What a user's own data (--data) trains with unless told otherwise: the setting most of the above share.
+OWN_DATA_DEFAULTS: tuple[tuple[int, ...], float, float] = ((8, 8), 1e-3, 0.01)
 
 # Generator seeds the classifier comparison used for each dataset; they are what seed=0 means.
 _COMPARISON_GENERATOR_SEED = {"classification": 1, "moons": 0, "circles": 1}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..snapshot import ACTIVATIONS, Snapshot
-from .datasets import TRAINING_DEFAULTS, Dataset, check_dataset_arguments, make_dataset
+from .datasets import OWN_DATA_DEFAULTS, TRAINING_DEFAULTS, Dataset, check_dataset_arguments, make_dataset
 
 _CLASSES = np.array([0, 1])
 
@@ -51,7 +51,8 @@ class TrainingConfig:
         check_dataset_arguments(
             self.dataset, n_samples=self.n_samples, noise=self.noise, test_size=self.test_size, seed=self.seed
         )
-        default_hidden, default_alpha, default_learning_rate = TRAINING_DEFAULTS[self.dataset]
+        defaults = OWN_DATA_DEFAULTS if self.data_path is not None else TRAINING_DEFAULTS[self.dataset]
+        default_hidden, default_alpha, default_learning_rate = defaults
         for name, default in (("hidden", default_hidden), ("alpha", default_alpha), ("learning_rate", default_learning_rate)):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, default)
