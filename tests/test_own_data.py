@@ -141,10 +141,16 @@ def test_render_data_writes_one_frame_per_epoch(tmp_path):
     rows = [(*rng.normal(size=2).round(3), "cat" if i % 2 else "dog") for i in range(40)]
     good = write(tmp_path / "good.csv", csv_text("a,b,kind", rows))
     out = tmp_path / "own.mp4"
+    record = tmp_path / "own.nnviz"
     done = nnviz_gl("render", "--data", str(good), "--columns", "a,b,kind", "-r", "160,96", "--epochs", "3",
-                    "-o", str(out), "--no-progress")
+                    "-o", str(out), "--no-progress", "--record", str(record))
     assert done.returncode == 0, done.stderr
     assert probe(out).frames == 3
+    with nv.TrajectoryReader(record) as run:  # the recording says where its points came from
+        training = run.metadata["training"]
+        assert (training["data"], training["columns"], training["no_standardize"]) == (str(good), ["a", "b", "kind"],
+                                                                                       False)
+        assert len(run) == 3 and np.isfinite(run.X).all()
 
 
 @pytest.mark.parametrize("extra", [(), ("--dataset", "moons")], ids=["bad-file", "with-dataset"])

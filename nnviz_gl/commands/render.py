@@ -16,8 +16,8 @@ from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
-TRAINING_OPTIONS = ("dataset", "samples", "noise", "test_size", "hidden", "activation", "alpha", "learning_rate",
-                    "epochs", "seed")  # kept in a recorded trajectory's metadata
+TRAINING_OPTIONS = ("dataset", "data", "columns", "no_standardize", "samples", "noise", "test_size", "hidden",
+                    "activation", "alpha", "learning_rate", "epochs", "seed")  # kept in a recorded trajectory's metadata
 
 
 def add_parser(sub) -> None:
