@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import select
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +18,6 @@ def two_colour_frame(first_rows: tuple, last_rows: tuple, w: int = W, h: int = H
     frame[: h // 2] = first_rows
     frame[h // 2 :] = last_rows
     return frame
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    """Poll ``condition`` until it holds (True) or the deadline passes (False)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)  # the polling interval; the outcome depends only on the condition and the deadline
-    return True
 
 
 class ProcessEnd:

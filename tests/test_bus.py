@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from polling import poll_until
+
 from nnviz_gl.training.bus import (
     LatestSnapshot,
     QueueClosed,
@@ -65,13 +67,6 @@ def test_queue_is_bounded_ordered_and_ends_at_close():
         SnapshotQueue(1).get(timeout=0.01)
 
 
-def poll_until(condition, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
-
-
 def test_closing_the_queue_unblocks_a_waiting_publisher():
     q, snap = SnapshotQueue(1), _snapshots(1)[0]
     q.put(snap)
@@ -85,7 +80,7 @@ def test_closing_the_queue_unblocks_a_waiting_publisher():
 
     publisher = threading.Thread(target=publish)
     publisher.start()
-    poll_until(lambda: len(q._changed._waiters) == 1)  # the publisher is waiting inside put()
+    poll_until(lambda: len(q._changed._waiters) == 1, WAIT)  # the publisher is waiting inside put()
     q.close()
     publisher.join(WAIT)
     assert outcome == ["closed"]
@@ -98,7 +93,7 @@ def test_training_thread_feeds_a_video_queue_in_order_and_ends_it():
     epochs, longest = [], 0
     for snapshot in q:
         # a slow consumer: take the next only once the trainer is ahead by a full queue; it must wait there
-        poll_until(lambda: len(q) == q.maxsize or not thread.is_alive())
+        poll_until(lambda: len(q) == q.maxsize or not thread.is_alive(), WAIT)
         longest = max(longest, len(q))
         epochs.append(snapshot.epoch)
     thread.join(WAIT)

@@ -15,6 +15,8 @@ from typing import Iterator
 
 import pytest
 
+from polling import poll_until
+
 from nnviz_gl.render.context import gl_info
 from nnviz_gl.sinks.probe import probe, read_frames
 
@@ -162,21 +164,13 @@ def _start_render(tmp_path: Path, out: Path, *, ignore_sigint: bool = False) -> 
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=child_setup)
 
 
-def _poll_until(condition, seconds: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail with ``what`` once ``seconds`` have passed."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)  # the polling interval only: the outcome is the condition or the deadline
-
-
 def _wait_for_fragments(partial: Path, proc: subprocess.Popen, min_bytes: int = 20_000) -> None:
     def written() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"render ended early: {proc.stderr.read()}")
         return partial.exists() and partial.stat().st_size > min_bytes
 
-    _poll_until(written, 90, "no fragment was written in time")
+    poll_until(written, 90, "no fragment was written in time")
 
 
 def _wait_for_exit(pidfd: int, seconds: float) -> bool:
@@ -266,7 +260,7 @@ def test_ctrl_c_while_the_worker_is_still_starting_ends_everything_cleanly(tmp_p
     scikit-learn import) with GL and ffmpeg already started. A Ctrl-C there leaves no file and no worker."""
     out = tmp_path / "run.mp4"
     proc = _start_render(tmp_path, out)
-    _poll_until(lambda: proc.poll() is not None or _child(proc.pid, b"nnviz_gl.training.worker") is not None,
+    poll_until(lambda: proc.poll() is not None or _child(proc.pid, b"nnviz_gl.training.worker") is not None,
                 60, "no training worker started")
     worker = _child(proc.pid, b"nnviz_gl.training.worker")
     assert worker is not None and proc.poll() is None, "the render ended before its worker started"

@@ -13,17 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ffmpeg_helpers import (
-    BLUE,
-    RED,
-    H,
-    ProcessEnd,
-    W,
-    file_size,
-    moving_frames,
-    two_colour_frame,
-    wait_for,
-)
+from ffmpeg_helpers import BLUE, RED, H, ProcessEnd, W, file_size, moving_frames, two_colour_frame
+from polling import poll_until
 
 from nnviz_gl.sinks.ffmpeg import VideoWriter
 from nnviz_gl.sinks.ffmpeg_process import (
@@ -83,7 +74,7 @@ def test_existing_video_is_replaced_only_when_the_new_one_is_complete(tmp_path: 
         for f in moving_frames(20):
             writer.write(f)
         # Let ffmpeg put real data into the partial file before looking at the old one.
-        assert wait_for(lambda: file_size(partial_path(out)) >= 1000)
+        poll_until(lambda: file_size(partial_path(out)) >= 1000, 10, "no fragment reached the partial file")
         assert out.read_bytes() == b"old video"
     assert probe(out).frames == 20
 
@@ -110,7 +101,7 @@ def test_ffmpeg_dying_mid_stream_raises_with_its_stderr(tmp_path: Path) -> None:
     for _ in range(5):
         writer.write(frame)
     # Once the output header is on disk ffmpeg has its signal handlers and will say why it stops.
-    assert wait_for(lambda: file_size(partial_path(out)) > 0)
+    poll_until(lambda: file_size(partial_path(out)) > 0, 10, "nothing reached the partial file")
     os.kill(writer.ffmpeg_pid, signal.SIGTERM)
     # ffmpeg notices the signal once its read of stdin returns, so frames keep coming until the pipe
     # breaks and a write raises; the pool's back-pressure paces the loop, the deadline only bounds it.
@@ -224,7 +215,7 @@ def test_kill_9_mid_render_leaves_a_partial_video_that_plays(tmp_path: Path) -> 
         ffmpeg_pid = int(child.stdout.readline())
         ffmpeg_end = ProcessEnd(ffmpeg_pid)
         # Wait for at least two fragments ("moof" boxes) on disk.
-        assert wait_for(lambda: partial.exists() and partial.read_bytes().count(b"moof") >= 2, 20)
+        poll_until(lambda: partial.exists() and partial.read_bytes().count(b"moof") >= 2, 20, "fewer than 2 fragments")
         os.kill(ffmpeg_pid, signal.SIGKILL)
         child.kill()
         assert ffmpeg_end.wait(10), "ffmpeg outlived SIGKILL"  # so no write of its is still landing
@@ -288,7 +279,7 @@ def test_a_kernel_that_refuses_vmsplice_gets_the_frames_written(tmp_path: Path) 
     with VideoWriter(out, (w, h), codec="libx264", preset="ultrafast", queue_frames=1) as writer:
         assert writer.transfer == "vmsplice"
         writer.write(frames[0])  # spliced, its buffer held by the pipe
-        assert wait_for(lambda: writer._pipe._held is not None)
+        poll_until(lambda: writer._pipe._held is not None, 10, "no frame was held in the pipe")
         writer._pipe._splice = refused
         for f in frames[1:]:
             writer.write(f)

@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from polling import poll_until
 from ffmpeg_helpers import H, W, moving_frames
 from nnviz_gl.sinks.ffmpeg import VideoWriter
 from nnviz_gl.sinks.probe import probe
 from nnviz_gl.snapshot import Snapshot
-from test_errors import CLI, SMALL, _poll_until, _wait_for_fragments
-from test_signals import ENCODER, OLD, Render, ends_within, long_render
+from test_errors import CLI, SMALL, _wait_for_fragments
+from test_signals import ENCODER, OLD, Render, ends_within, long_render, render_with_a_frozen_encoder
 
 
 def _holds_pipe(pid: int, pipe: str) -> bool:
@@ -43,7 +44,7 @@ def test_a_signal_while_the_encoder_finishes_still_finishes_the_video(tmp_path):
     os.kill(ffmpeg, signal.SIGSTOP)
     stdin = os.readlink(f"/proc/{ffmpeg}/fd/0")
     try:
-        _poll_until(lambda: not _holds_pipe(render.proc.pid, stdin), 90, "the render never closed ffmpeg's input")
+        poll_until(lambda: not _holds_pipe(render.proc.pid, stdin), 90, "the render never closed ffmpeg's input")
         render.proc.send_signal(signal.SIGTERM)
         render.wait_for_words("finishing")
     finally:
@@ -58,11 +59,7 @@ def test_a_signal_while_the_encoder_finishes_still_finishes_the_video(tmp_path):
 def test_a_second_signal_while_finishing_stops_and_says_where_the_frames_are(tmp_path):
     out = tmp_path / "run.mp4"
     out.write_bytes(OLD)
-    render = long_render(out)
-    partial = tmp_path / "run.partial.mp4"
-    _wait_for_fragments(partial, render.proc)
-    ffmpeg = render.child(ENCODER)
-    os.kill(ffmpeg, signal.SIGSTOP)  # the finalise cannot finish on its own
+    render, ffmpeg, partial = render_with_a_frozen_encoder(out)  # the finalise cannot finish on its own
     render.proc.send_signal(signal.SIGTERM)
     render.wait_for_words("finishing")
     render.proc.send_signal(signal.SIGTERM)
@@ -92,7 +89,7 @@ def test_an_exception_inside_with_video_recorder_keeps_the_frames_beside_the_vid
         with nv.VideoRecorder(out, X, y, size=(160, 96)) as rec:
             for _ in range(6):
                 rec.publish(_snapshot(rng))
-            _poll_until(lambda: rec.frames_written == 6, 60, "the frames were never drawn")
+            poll_until(lambda: rec.frames_written == 6, 60, "the frames were never drawn")
             raise ArithmeticError("a bad batch")  # the user's own code failing mid-run
     partial = tmp_path / "run.partial.mp4"
     assert out.read_bytes() == OLD, "a failed run does not replace the video"
@@ -220,12 +217,12 @@ def test_a_dropped_video_recorder_leaves_no_ffmpeg_and_no_threads(tmp_path):
     rec = nv.VideoRecorder(tmp_path / "dropped.mp4", size=(160, 96))
     rec.publish(_snapshot(rng))
     writer = rec.writer
-    _poll_until(lambda w=writer: w.frames_written == 1, 60, "the frame was never drawn")
+    poll_until(lambda w=writer: w.frames_written == 1, 60, "the frame was never drawn")
     ffmpeg = writer.ffmpeg_pid
     del rec, writer
     gc.collect()
-    _poll_until(lambda: not Path(f"/proc/{ffmpeg}").exists(), 20, "ffmpeg outlived its dropped recorder")
-    _poll_until(lambda: not [t for t in threading.enumerate() if t.name.startswith("nnviz")], 20,
+    poll_until(lambda: not Path(f"/proc/{ffmpeg}").exists(), 20, "ffmpeg outlived its dropped recorder")
+    poll_until(lambda: not [t for t in threading.enumerate() if t.name.startswith("nnviz")], 20,
                 f"threads outlived their recorder: {threading.enumerate()}")
 
 
@@ -235,6 +232,6 @@ def test_a_dropped_video_writer_leaves_no_ffmpeg_and_no_threads(tmp_path):
     ffmpeg = writer.ffmpeg_pid
     del writer
     gc.collect()
-    _poll_until(lambda: not Path(f"/proc/{ffmpeg}").exists(), 20, "ffmpeg outlived its dropped writer")
-    _poll_until(lambda: not [t for t in threading.enumerate() if "ffmpeg" in t.name], 20,
+    poll_until(lambda: not Path(f"/proc/{ffmpeg}").exists(), 20, "ffmpeg outlived its dropped writer")
+    poll_until(lambda: not [t for t in threading.enumerate() if "ffmpeg" in t.name], 20,
                 f"threads outlived their writer: {threading.enumerate()}")

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from polling import poll_until
+
 from nnviz_gl.sinks.probe import probe
-from test_errors import CLI, _child, _poll_until, _wait_for_fragments
+from test_errors import CLI, _child, _wait_for_fragments
 
 OLD = b"the previous video"
 ENCODER = b".partial.mp4"  # in the encoding ffmpeg's command line (not in the one that probes the codecs)
@@ -34,12 +36,12 @@ class Render:
         return "".join(self.lines)
 
     def wait_for_words(self, pattern: str, seconds: float = 60) -> None:
-        _poll_until(lambda: re.search(pattern, self.err) or self.proc.poll() is not None, seconds,
+        poll_until(lambda: re.search(pattern, self.err) or self.proc.poll() is not None, seconds,
                     f"{pattern!r} never came: {self.err}")
         assert re.search(pattern, self.err), f"ended before saying {pattern!r}: {self.err}"
 
     def child(self, command_part: bytes) -> int:
-        _poll_until(lambda: _child(self.proc.pid, command_part) is not None, 60, f"no {command_part!r} child")
+        poll_until(lambda: _child(self.proc.pid, command_part) is not None, 60, f"no {command_part!r} child")
         return _child(self.proc.pid, command_part)  # type: ignore[return-value]
 
     def end(self, seconds: float) -> tuple[int, str]:
@@ -69,6 +71,17 @@ def long_render(out: Path, *extra: str) -> Render:
     return Render("-r", "640,480", "--epochs", "3000", "--no-progress", "-o", str(out), *extra)
 
 
+def render_with_a_frozen_encoder(out: Path) -> tuple[Render, int, Path]:
+    """A long render whose ffmpeg is stopped (SIGSTOP: a stuck pipe or disk looks the same) once fragments
+    reached its partial file: the render, ffmpeg's pid, the partial file."""
+    render = long_render(out)
+    partial = out.with_name(f"{out.stem}.partial{out.suffix}")
+    _wait_for_fragments(partial, render.proc)
+    ffmpeg = render.child(ENCODER)
+    os.kill(ffmpeg, signal.SIGSTOP)
+    return render, ffmpeg, partial
+
+
 def test_sighup_finalises_like_sigterm(tmp_path):
     out = tmp_path / "run.mp4"
     render = long_render(out)
@@ -86,11 +99,7 @@ def test_a_stalled_encoder_does_not_hold_a_signalled_render(tmp_path):
     buffer: one SIGTERM still ends the render within seconds, with the frames in the partial file it names."""
     out = tmp_path / "run.mp4"
     out.write_bytes(OLD)
-    render = long_render(out)
-    partial = tmp_path / "run.partial.mp4"
-    _wait_for_fragments(partial, render.proc)
-    ffmpeg = render.child(ENCODER)
-    os.kill(ffmpeg, signal.SIGSTOP)
+    render, ffmpeg, partial = render_with_a_frozen_encoder(out)
     try:
         started = time.monotonic()
         render.proc.send_signal(signal.SIGTERM)
@@ -131,10 +140,10 @@ def test_a_signal_during_a_huge_networks_first_frame_ends_the_render_within_seco
                     "--no-progress", "-o", str(out))
     worker = render.child(b"nnviz_gl.training.worker")
     render.child(ENCODER)
-    _poll_until(lambda: not Path(f"/proc/{worker}/cmdline").exists()
+    poll_until(lambda: not Path(f"/proc/{worker}/cmdline").exists()
                 or not Path(f"/proc/{worker}/cmdline").read_bytes(), 120, "training never ended")
     start = _cpu_seconds(render.proc.pid)
-    _poll_until(lambda: _cpu_seconds(render.proc.pid) > start + 1 or render.proc.poll() is not None, 60,
+    poll_until(lambda: _cpu_seconds(render.proc.pid) > start + 1 or render.proc.poll() is not None, 60,
                 "the render never drew")
     render.proc.send_signal(signal.SIGTERM)
     code, err = render.end(20)

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import pytest
+from polling import poll_until
 from window_helpers import FakeClock, settle, tiny_snapshot
 
 from nnviz_gl.render.picking import pixel_to_data
@@ -60,10 +61,7 @@ def live(display, tmp_path_factory):
 
 def wait_for(condition, timeout: float = 10.0) -> None:
     """Poll ``condition`` until it holds; fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the training thread"
-        time.sleep(0.01)
+    poll_until(condition, timeout, "timed out waiting for the training thread")
 
 
 def drained(thread) -> None:
