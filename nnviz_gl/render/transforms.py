@@ -13,6 +13,7 @@ by multiplication, so a zoomed view is one more matrix, on the CPU and the GPU a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from pyrr import matrix44
@@ -41,9 +42,10 @@ class Rect:
         return int(r.x), int(frame_height - r.y - r.h), int(r.w), int(r.h)
 
     def projection(self) -> np.ndarray:
-        """Frame pixels -> clip space for a pass drawing in this rect's viewport (:meth:`rounded`)."""
+        """Frame pixels -> clip space for a pass drawing in this rect's viewport (:meth:`rounded`);
+        read-only, made once per rectangle (passes ask for it every frame)."""
         r = self.rounded()
-        return matrix44.create_orthogonal_projection(r.x, r.x + r.w, r.y + r.h, r.y, -1.0, 1.0, dtype=np.float32)
+        return _orthographic(r.x, r.y, r.w, r.h)
 
     def padded(self, pad: float) -> "Rect":
         return Rect(self.x - pad, self.y - pad, self.w + 2 * pad, self.h + 2 * pad)
@@ -76,6 +78,13 @@ class DataView:
     def to_data(self, pixels: np.ndarray) -> np.ndarray:
         """(n, 2) frame pixels -> (n, 2) data points (the inverse of :meth:`to_pixels`)."""
         return _apply(matrix44.inverse(self.matrix()), pixels)
+
+
+@lru_cache(maxsize=256)
+def _orthographic(x: float, y: float, w: float, h: float) -> np.ndarray:
+    matrix = matrix44.create_orthogonal_projection(x, x + w, y + h, y, -1.0, 1.0, dtype=np.float32)
+    matrix.flags.writeable = False
+    return matrix
 
 
 def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
