@@ -100,6 +100,9 @@ def checked_points(X: Any, y: Any, X_test: Any, y_test: Any) -> dict[str, np.nda
             arrays.update(zip(("X_test", "y_test"), check_points(X_test, y_test, name="X_test", required=False)))
     except DataError as exc:
         raise TrajectoryError(str(exc)) from None
+    for name in ("y", "y_test"):  # this version of the format records binary classifiers only
+        if name in arrays and (arrays[name].dtype.kind != "i" or not np.isin(arrays[name], (0, 1)).all()):
+            raise TrajectoryError(f"{name} must be binary labels 0 and 1 (the format records binary classifiers)")
     return {name: np.ascontiguousarray(a, a.dtype.newbyteorder("<")) for name, a in arrays.items()}
 
 

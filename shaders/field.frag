@@ -1,9 +1,12 @@
 #version 330 core
 // The model's output at every fragment: the MLP is unrolled at compile time.
-// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS PARAMS_IN_TEXTURE PROBE COLOUR
+// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS INPUTS OUTPUT_KIND N_OUT PARAMS_IN_TEXTURE PROBE COLOUR
 //
-// COLOUR 1 writes what the frame shows (RGBA8: colour-mapped probability, boundary distance in alpha);
-// COLOUR 0 writes the raw (probability, logit) floats, for measurements.
+// OUTPUT_KIND: 0 binary (one logistic output), 1 multiclass (N_OUT softmax outputs), 2 regression (one
+// identity output). INPUTS computes the input features from the point x (features.py).
+// COLOUR 1 writes what the frame shows (RGBA8: colour, distance to the decision boundary in alpha);
+// COLOUR 0 writes raw floats, for measurements: binary (probability, logit), multiclass the
+// probabilities of classes u_first_class..+3, regression (value, value).
 //
 // MLP_LAYERS expands to one LAYER(index, n_in, n_out, offset, ACT) per layer (LAYER_STEPS, below, for
 // a large network); parameters of a layer are its weights, row-major (n_in x n_out), then its n_out
@@ -31,18 +34,26 @@ out vec4 out_field;
 
 #if COLOUR
 #include "field_common.glsl"
-uniform vec3 u_color_neg;       // class 0
+uniform vec3 u_color_neg;       // class 0; the low end of a regression's map
 uniform vec3 u_color_mid;
-uniform vec3 u_color_pos;       // class 1
+uniform vec3 u_color_pos;       // class 1; the high end
+uniform vec3 u_palette[10];     // multiclass: class j's colour (style.py)
 uniform float u_strength;       // how saturated the map gets (0..1)
+uniform vec2 u_value_range;     // regression: the values at either end of the map
+
+vec3 diverging(float t) {       // -1 .. 1 onto the two-sided map
+    vec3 side = t < 0.0 ? u_color_neg : u_color_pos;
+    return mix(u_color_mid, side, pow(min(abs(t), 1.0), 0.8) * u_strength);
+}
+
+vec4 with_distance(vec3 color, float d) {
+    return vec4(color, 0.5 + clamp(d, -BOUNDARY_RANGE, BOUNDARY_RANGE) / (2.0 * BOUNDARY_RANGE));
+}
 
 vec4 shade(float p, float logit) {
-    float t = clamp(p * 2.0 - 1.0, -1.0, 1.0);   // -1 class 0 .. 1 class 1
-    vec3 side = t < 0.0 ? u_color_neg : u_color_pos;
-    vec3 color = mix(u_color_mid, side, pow(abs(t), 0.8) * u_strength);
     // Distance to the boundary in texels, from the logit's screen-space gradient (smooth where p saturates).
     float d = logit / max(length(vec2(dFdx(logit), dFdy(logit))), 1e-6);
-    return vec4(color, 0.5 + clamp(d, -BOUNDARY_RANGE, BOUNDARY_RANGE) / (2.0 * BOUNDARY_RANGE));
+    return with_distance(diverging(clamp(p * 2.0 - 1.0, -1.0, 1.0)), d);
 }
 #else
 vec4 shade(float p, float logit) { return vec4(p, logit, 0.0, 1.0); }
@@ -74,18 +85,75 @@ float show_relu(float h) { return tanh(h); }
 #define LAYER_STEPS(L, NIN, NOUT, OFF, ACT, STEP, STEPS, REST) for (int j = 0; j < NOUT; ++j) { float s = P(OFF + NIN * NOUT + j); for (int i = 0; i < STEPS * STEP; i += STEP) { SUM_##STEP(OFF, NOUT, i) } REST z[j] = s; } for (int j = 0; j < NOUT; ++j) { h[j] = ACT(z[j]); } CAPTURE(L, NOUT)
 #define LAYER(L, NIN, NOUT, OFF, ACT) LAYER_STEPS(L, NIN, NOUT, OFF, ACT, 1, NIN, )
 
+#if OUTPUT_KIND == 1
+#if !COLOUR
+uniform int u_first_class;
+#endif
+// The winning class's colour, as sure as its lead over the runner-up (p1 - p2), and in alpha the distance
+// to where the two are equal: z1 - z2 over its gradient, from each logit's own (smooth) derivatives. Its
+// sign says which of the two has the lower index, so the stored distance crosses zero, as it does on a
+// binary boundary, between the two classes; where the runner-up changes it jumps instead, and the
+// panel's line (field_common.glsl) is not drawn over such a jump.
+vec4 shade_classes(float z[MAX_WIDTH]) {
+    int top = 0;
+    for (int j = 1; j < N_OUT; ++j) { if (z[j] > z[top]) top = j; }
+    int second = top == 0 ? 1 : 0;
+    for (int j = 0; j < N_OUT; ++j) { if (j != top && z[j] > z[second]) second = j; }
+    float total = 0.0;
+    for (int j = 0; j < N_OUT; ++j) { total += exp(z[j] - z[top]); }
+#if COLOUR
+    vec2 g_top = vec2(0.0), g_second = vec2(0.0);
+    for (int j = 0; j < N_OUT; ++j) {
+        vec2 g = vec2(dFdx(z[j]), dFdy(z[j]));
+        if (j == top) g_top = g;
+        if (j == second) g_second = g;
+    }
+    float margin = z[top] - z[second];
+    float lead = (1.0 - exp(-margin)) / total;   // p1 - p2
+    vec3 color = mix(u_color_mid, u_palette[top], pow(lead, 0.8) * u_strength);
+    float d = margin / max(length(g_top - g_second), 1e-6);
+    return with_distance(color, top < second ? d : -d);
+#else
+    vec4 p = vec4(0.0);
+    for (int j = 0; j < N_OUT; ++j) {
+        int c = j - u_first_class;
+        float pj = exp(z[j] - z[top]) / total;
+        if (c == 0) p.x = pj;
+        if (c == 1) p.y = pj;
+        if (c == 2) p.z = pj;
+        if (c == 3) p.w = pj;
+    }
+    return p;
+#endif
+}
+#endif
+
+#if OUTPUT_KIND == 2
+vec4 shade_value(float v) {
+#if COLOUR
+    float t = (2.0 * v - u_value_range.x - u_value_range.y) / max(u_value_range.y - u_value_range.x, 1e-12);
+    return vec4(diverging(clamp(t, -1.0, 1.0)), 1.0);   // alpha 1: no boundary anywhere
+#else
+    return vec4(v, v, 0.0, 1.0);
+#endif
+}
+#endif
+
 void main() {
     float h[MAX_WIDTH];
     float z[MAX_WIDTH];
     vec2 x = u_data_origin + v_uv * u_data_span;
-    h[0] = x.x;
-    h[1] = x.y;
+    INPUTS
     float probe_z = 0.0;
     float probe_h = 0.0;
     MLP_LAYERS
 #if PROBE
     // A hidden neuron: its activation mapped onto 0..1 for the colour map, its zero crossing as the line.
     out_field = shade(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
+#elif OUTPUT_KIND == 1
+    out_field = shade_classes(z);
+#elif OUTPUT_KIND == 2
+    out_field = shade_value(z[0]);
 #else
     out_field = shade(h[0], z[0]);
 #endif

@@ -12,3 +12,4 @@ float boundary_texels(float stored) {
 float line_coverage(float d_px, float width_px) {
     return clamp(width_px * 0.5 + 0.5 - abs(d_px), 0.0, 1.0);
 }
+

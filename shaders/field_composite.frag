@@ -5,6 +5,7 @@
 // compile-time variant because a uniform branch made llvmpipe pay for both sides at every pixel.
 // @defines: VALID
 #include "field_common.glsl"
+#include "boundary_line.glsl"
 in vec2 v_uv;
 uniform sampler2D u_field;        // RGBA8 from field.frag (COLOUR 1)
 uniform float u_px_per_texel;     // output pixels per field texel
@@ -16,7 +17,7 @@ out vec4 frag_color;
 void main() {
 #if VALID
     vec4 f = texture(u_field, v_uv);
-    float line = line_coverage(boundary_texels(f.a) * u_px_per_texel, u_boundary_px);
+    float line = boundary_line(boundary_texels(f.a), u_px_per_texel, u_boundary_px);
     frag_color = vec4(mix(f.rgb, u_boundary_color, line), 1.0);
 #else
     // Diverged model: never mistaken for a confident prediction.

@@ -171,5 +171,5 @@ def test_a_recorded_two_output_network_is_refused_in_one_line_before_the_first_f
             writer.publish(nv.Snapshot([np.ones((2, 3)), np.ones((3, 2))], [np.zeros(3), np.zeros(2)], epoch=epoch))
     monkeypatch.undo()
     result = run_cli("render", "--from", "run.nnviz", "-r", "160,96", "--no-progress", "-o", "x.mp4", cwd=tmp_path)
-    one_line_error(result, "run.nnviz", "2 outputs", "binary classifiers")
+    one_line_error(result, "run.nnviz", "2 outputs", "a binary classifier (logistic output) is drawn with 1 output")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nnviz"]

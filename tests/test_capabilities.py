@@ -11,7 +11,7 @@ import numpy as np
 
 import nnviz_gl as nv
 from nnviz_gl.render.capabilities import LINEAR_COPY, ONE_PASS, capabilities, choose
-from nnviz_gl.render.field_panel import FieldCompositePass
+from nnviz_gl.render.field_composite import FieldCompositePass
 from nnviz_gl.render.frame import FrameRenderer
 from nnviz_gl.render.linear_copy import LinearCopyPass
 from nnviz_gl.render.scene import Scene

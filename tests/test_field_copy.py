@@ -8,7 +8,7 @@ import pytest
 
 import nnviz_gl as nv
 from nnviz_gl.render import linear_copy
-from nnviz_gl.render.field_panel import SINGLE
+from nnviz_gl.render.field_composite import SINGLE
 from nnviz_gl.render.linear_copy import COPY, COPY_SWAPPED, PROBE_RGB, classify_copy
 from nnviz_gl.render.capabilities import LINEAR_COPY
 from nnviz_gl.render.frame import FrameRenderer

@@ -89,8 +89,9 @@ def test_text_parameters_are_refused_in_the_same_words():
         nv.Snapshot([np.array([["1", "2", "3"]] * 2), WEIGHTS[1]], BIASES)
 
 
-def test_a_network_with_two_outputs_is_refused_until_multiclass_lands():
-    with pytest.raises(ValueError, match="^the network has 2 outputs; only binary classifiers with 1 output"):
+def test_a_logistic_output_of_two_units_is_refused_pointing_at_softmax():
+    with pytest.raises(ValueError, match=r"^the network has 2 outputs; a binary classifier \(logistic output\) "
+                                         r"is drawn with 1 output \(a multiclass one has a softmax output\)"):
         nv.Snapshot([np.ones((2, 3)), np.ones((3, 2))], [np.zeros(3), np.zeros(2)])
 
 

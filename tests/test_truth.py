@@ -20,7 +20,7 @@ from sklearn.neural_network import MLPClassifier
 
 import nnviz_gl as nv
 from nnviz_gl.render.capabilities import capabilities
-from nnviz_gl.render.panels import auto_field_side
+from nnviz_gl.render.field_panel import auto_field_side
 from nnviz_gl.sinks.probe import read_frames
 from truth_helpers import FieldView, check_colours, check_line, field_view, truth_of
 
@@ -220,5 +220,5 @@ def test_cli_refuses_a_network_it_cannot_draw_in_one_line(ctx, tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [(
         "nnviz-gl: error: a 2-20000-1 network is too large to draw its field on this software renderer (it stops "
-        "a shader after 65,535 loop turns; this one needs 80,082): use fewer or narrower hidden layers, or a GPU")]
+        "a shader after 65,535 loop turns; this one needs 80,086): use fewer or narrower hidden layers, or a GPU")]
     assert not out.exists() and not list(tmp_path.glob("*.mp4"))

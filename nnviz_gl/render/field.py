@@ -1,4 +1,4 @@
-"""The field pass: the MLP evaluated per fragment into a texture (field_panel.py draws it into its panel)."""
+"""The field pass: the MLP evaluated per fragment into a texture (field_composite.py draws it into its panel)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class FieldPass:
         self.storage = caps.frame_storage  # of the colour texture
         self.compiles = 0          # architecture specialisations
         self.probe: tuple[int, int] | None = None
+        self.value_range: tuple[float, float] = (-1.0, 1.0)  # a regression's values at the map's ends
         self._arch: Architecture | None = None
         self._defines: dict[str, object] = {}
         self._variants: dict[tuple[bool, bool], tuple[moderngl.Program, moderngl.VertexArray]] = {}
@@ -107,10 +108,15 @@ class FieldPass:
             if self._params_tex is not None:
                 program["u_params_tex"] = 1
             if colour:
-                program["u_color_neg"] = self.style.class0
-                program["u_color_mid"] = self.style.field_mid
-                program["u_color_pos"] = self.style.class1
-                program["u_strength"] = self.style.field_strength
+                palette = np.array(self.style.palette, np.float32)
+                for name, value in (("u_color_neg", self.style.class0), ("u_color_mid", self.style.field_mid),
+                                    ("u_color_pos", self.style.class1), ("u_strength", self.style.field_strength),
+                                    ("u_palette", palette.tobytes()), ("u_value_range", self.value_range)):
+                    if name in program:  # a variant uses only its kind's uniforms
+                        if isinstance(value, bytes):
+                            program[name].write(value)
+                        else:
+                            program[name] = value
             self._variants[key] = (program, self.ctx.vertex_array(program, []))
         self._program, self._vao = self._variants[key]
         if self._params_tex is None and self._params.size:
@@ -132,6 +138,15 @@ class FieldPass:
                 obj.release()
         self._program = self._vao = self.framebuffer = self.texture = None
         self._arch = None
+
+    def set_value_range(self, low: float, high: float) -> None:
+        """A regression's colour map: ``low`` at one end, ``high`` at the other (a uniform write)."""
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"a value range needs finite low < high, got {low!r}, {high!r}")
+        self.value_range = (float(low), float(high))
+        for program, _ in self._variants.values():
+            if "u_value_range" in program:
+                program["u_value_range"] = self.value_range
 
     def set_probe(self, neuron: tuple[int, int] | None) -> None:
         """Show one neuron's own output instead of the model's: (layer, index), layer 1 = first hidden.
@@ -171,9 +186,12 @@ class FieldPass:
             if obj is not None:
                 obj.release()
 
-    def evaluate(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer | None = None) -> None:
+    def evaluate(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer | None = None,
+                 first_class: int = 0) -> None:
         """Fill the own texture (what the frame shows) with the field over data ``bounds``; or fill
-        ``target``, a float framebuffer, with the raw (probability, logit) at each pixel centre."""
+        ``target``, a float framebuffer, with the raw outputs at each pixel centre: (probability, logit)
+        of a binary model, the value of a regressor, the probabilities of classes ``first_class`` to
+        ``first_class + 3`` of a multiclass one."""
         if self._program is None:
             raise RuntimeError("FieldPass.evaluate before any snapshot was uploaded")
         raw = target is not None
@@ -186,6 +204,8 @@ class FieldPass:
         xmin, xmax, ymin, ymax = bounds
         self._program["u_data_origin"] = (xmin, ymin)
         self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
+        if raw and "u_first_class" in self._program:
+            self._program["u_first_class"] = int(first_class)
         target.use()
         target.viewport = (0, 0, *target.size)
         if self._params_tex is not None:

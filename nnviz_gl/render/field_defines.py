@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..features import glsl_inputs
 from ..snapshot import Architecture, Snapshot, to_float32
 
 PARAMS_TEXTURE_WIDTH = 1024  # matches the P(i) macro in field.frag
@@ -38,9 +39,11 @@ def loop_turns(layer_sizes: tuple[int, ...], step: int) -> int:
     """Loop turns one fragment takes when each sum is written out ``step`` terms at a time.
 
     Per output neuron: its sum's turns, plus one each for the output loop, an empty inner loop, the
-    activation loop and the probe's capture loop (counted whether or not they run, to stay on the safe side).
+    activation loop and the probe's capture loop (counted whether or not they run, to stay on the safe side);
+    then the multiclass colouring's four loops over the outputs.
     """
-    return sum(n_out * (4 + n_in // step) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+    layers = sum(n_out * (4 + n_in // step) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+    return layers + 4 * layer_sizes[-1]
 
 
 def sum_step(layer_sizes: tuple[int, ...], loop_limit: bool = True) -> int:
@@ -74,13 +77,13 @@ def _written_out(n_in: int, n_out: int, offset: int, start: int) -> str:
 
 def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool = True) -> dict[str, object]:
     """The compile-time specialisation of field.frag for one architecture."""
-    if arch.n_inputs != 2:
-        raise ValueError(f"the field panel draws 2 input features, this network has {arch.n_inputs}")
     sizes = arch.layer_sizes
     step = sum_step(sizes, loop_limit)
     layers, offset = [], 0
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        act = "HIDDEN_ACTIVATION" if i < len(sizes) - 2 else f"act_{arch.output_activation}"
+        # The output layer keeps logits (z) for softmax and the value for regression: shade_* reads z.
+        output_act = "act_logistic" if arch.output_activation == "logistic" else "act_identity"
+        act = "HIDDEN_ACTIVATION" if i < len(sizes) - 2 else output_act
         if step == 1:
             layers.append(f"LAYER({i + 1}, {n_in}, {n_out}, {offset}, {act})")
         else:
@@ -95,6 +98,9 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
         "HIDDEN_ACTIVATION": f"act_{arch.activation}",
         "HIDDEN_DISPLAY": f"show_{arch.activation}",
         "MLP_LAYERS": " ".join(layers),
+        "INPUTS": glsl_inputs(arch.features),
+        "OUTPUT_KIND": {"binary": 0, "multiclass": 1, "regression": 2}[arch.kind],
+        "N_OUT": sizes[-1],
         "PARAMS_IN_TEXTURE": bool(params_in_texture),
         "PROBE": False,
         "COLOUR": True,

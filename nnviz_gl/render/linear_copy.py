@@ -14,7 +14,7 @@ import moderngl
 import numpy as np
 
 from .field import FieldPass
-from .field_panel import SINGLE, FieldCompositePass
+from .field_composite import SINGLE, FieldCompositePass
 from .gl_calls import color_texture, flush_batch
 from .shaders import load_program
 from .style import Style

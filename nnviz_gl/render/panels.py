@@ -15,37 +15,14 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Architecture, Snapshot
-from .capabilities import LINEAR_COPY, Capabilities
-from .field import FieldPass
-from .field_panel import FieldCompositePass
-from .gl_calls import finish_without_gil
 from .instanced import DiscPass, EdgePass
 from .layout import FrameLayout, NetworkGeometry, edge_style, network_geometry
 from .style import Style
 from .text import TextItem
-from .transforms import Bounds, DataView, Rect
+from .transforms import Rect
 
 PANEL_PAD = 6.0   # the panel colour reaches this far (in units) beyond a panel's drawing area
 DISC_FLOATS = 11  # centre xy, radius, fill rgba, outline rgb + width (DiscPass)
-
-# The model's logit is smooth, so a bilinearly upsampled field texture looks the same as one
-# evaluation per pixel, at a fraction of the shader work (the largest cost of a frame).
-AUTO_FIELD_MIN, AUTO_FIELD_MAX, AUTO_FIELD_RATIO = 256, 512, 0.3
-
-
-def auto_field_side(panel_side: int) -> int:
-    """Field texels along the panel's side: 30 % of its pixels, at least 256 (or every pixel), at most 512."""
-    return int(min(panel_side, max(AUTO_FIELD_MIN, min(AUTO_FIELD_MAX, panel_side * AUTO_FIELD_RATIO))))
-
-
-def field_composite_pass(ctx: moderngl.Context, caps: Capabilities, style: Style) -> FieldCompositePass:
-    """The field panel's strategy for this driver, chosen once per panel."""
-    if caps.field_panel == LINEAR_COPY:
-        from .linear_copy import LinearCopyPass  # llvmpipe only: a GPU never loads it
-
-        return LinearCopyPass(ctx, style, caps.frame_storage)
-    return FieldCompositePass(ctx, style)
-
 
 class Panel:
     """A rectangle of the frame and what draws it; the base draws nothing."""
@@ -187,112 +164,3 @@ class NetworkPanel(Panel):
     def release(self) -> None:
         self.edges.release()
         self.neurons.release()
-
-
-class FieldPanel(Panel):
-    """The model's field over the data, its p = 0.5 line and the points.
-
-    The field is evaluated into its own texture (``field.py``) only when it would change, at
-    ``field_scale`` texels per panel pixel (``None``: :func:`auto_field_side`), then drawn into the
-    panel by the strategy the driver's capabilities chose (``field_panel.py``).
-    """
-
-    def __init__(self, ctx: moderngl.Context, caps: Capabilities, style: Style,
-                 field_scale: float | None) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.caps = caps
-        self.style = style
-        self.field_scale = field_scale
-        self.field = FieldPass(ctx, style, caps=caps)
-        self.composite = field_composite_pass(ctx, caps, style)
-        self.points = DiscPass(ctx, capacity=256)
-        self.bounds: Bounds = (-1.0, 1.0, -1.0, 1.0)
-        self.data: tuple[np.ndarray | None, ...] | None = None
-        self.dirty = True  # the field texture persists: re-evaluate only when it would change
-        self.points_dirty = True
-
-    def box(self) -> Rect:
-        return self.rect.padded(PANEL_PAD * self.lay.unit)
-
-    @property
-    def view(self) -> DataView:
-        return DataView(self.bounds, self.rect)
-
-    def region(self, lay: FrameLayout) -> Rect:
-        return lay.field
-
-    def place(self, lay: FrameLayout) -> None:
-        super().place(lay)
-        fw, fh = self.rect.gl_viewport(lay.size[1])[2:]
-        side = max(fw, fh, 1)
-        scale = auto_field_side(side) / side if self.field_scale is None else self.field_scale
-        self.field.resize((max(1, round(fw * scale)), max(1, round(fh * scale))))
-        self.dirty = self.points_dirty = True
-
-    def set_data(self, data: tuple[np.ndarray | None, ...], bounds: Bounds) -> None:
-        """New points and bounds; GL writes wait for :meth:`prepare` (the context may not be current now)."""
-        self.data, self.bounds = data, bounds
-        self.dirty = self.points_dirty = True
-
-    def upload(self, snapshot: Snapshot) -> None:
-        self.field.upload(snapshot)
-        self.dirty = True
-
-    def set_probe(self, neuron: tuple[int, int] | None) -> None:
-        self.field.set_probe(neuron)
-        self.dirty = True
-
-    def prepare(self) -> None:
-        if self.points_dirty:
-            self.points.set_discs(self._point_discs())
-            self.points_dirty = False
-        if self.dirty:
-            self.field.evaluate(self.bounds)
-            self.dirty = False
-            if self.caps.wait_without_gil:
-                finish_without_gil()  # drawing the panel would wait for the field holding the GIL
-
-    def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
-        viewport = self.rect.gl_viewport(frame_size[1])
-        framebuffer.viewport = viewport
-        self.ctx.disable(moderngl.BLEND)  # the field is opaque
-        self.composite.draw(self.field, framebuffer, viewport, boundary_px=max(1.5, 2.5 * self.lay.unit))
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        self.points.draw(self.rect)  # clipped to the panel by its viewport, as the field is
-
-    def _point_discs(self) -> np.ndarray:
-        """Test points (translucent) under training points (opaque, outlined), in frame pixels."""
-        if self.data is None or self.lay is None:
-            return np.zeros((0, DISC_FLOATS), np.float32)
-        X, y, X_test, y_test = self.data
-        unit = self.lay.unit
-        colors = np.array([self.style.class0, self.style.class1], np.float32)
-        blocks = []
-        for pts, labels, fill_alpha, outline in ((X_test, y_test, 0.45, 0.0), (X, y, 1.0, max(1.0, 1.6 * unit))):
-            if pts is None or len(pts) == 0:
-                continue
-            block = np.zeros((len(pts), DISC_FLOATS), np.float32)
-            block[:, 0:2] = self.view.to_pixels(pts)
-            block[:, 2] = max(2.5, 9.0 * unit)
-            block[:, 3:6] = colors[(np.asarray(labels) > 0).astype(int)]
-            block[:, 6] = fill_alpha
-            block[:, 7:10] = (1.0, 1.0, 1.0)
-            block[:, 10] = outline
-            blocks.append(block)
-        return np.concatenate(blocks) if blocks else np.zeros((0, DISC_FLOATS), np.float32)
-
-    def labels(self) -> list[TextItem]:
-        probe = self.field.probe
-        if probe is None:
-            return []
-        u, s = self.lay.unit, self.style
-        return [TextItem(f"field: neuron {probe[1] + 1} of layer {probe[0]}", self.rect.x + 10 * u,
-                         self.rect.y + 8 * u, self.lay.label_px, (*s.text, 1.0), anchor="left", baseline="top",
-                         box=(*s.panel, 0.8))]
-
-    def release(self) -> None:
-        self.field.release()
-        self.composite.release()
-        self.points.release()

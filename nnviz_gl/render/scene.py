@@ -14,7 +14,8 @@ from ..snapshot import Snapshot
 from .capabilities import Capabilities, capabilities
 from .instanced import RectPass
 from .layout import FrameLayout, frame_layout, uncovered_boxes
-from .panels import FieldPanel, NetworkPanel, Panel, TitlePanel
+from .field_panel import FieldPanel
+from .panels import NetworkPanel, Panel, TitlePanel
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
 from .transforms import Bounds, data_bounds

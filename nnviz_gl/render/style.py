@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 Color = tuple[float, float, float]
 
 # The window's field texture per window pixel: the field is the largest cost of a live frame and its
@@ -34,6 +36,21 @@ class Style:
     invalid: Color = hex_color("#868e96")
     alarm: Color = hex_color("#ff6b6b")
     max_edge_width: float = 9.0                # at unit 1 (1080 lines)
+    # Multiclass: class j's colour. The first two are the binary classes; the first six are Okabe and
+    # Ito's colours for colour-blind viewers (two of them our orange and blue), the rest Paul Tol's dark
+    # ones, kept apart from those by lightness (tests/test_palette.py simulates colour-blind vision).
+    palette: tuple[Color, ...] = tuple(hex_color(c) for c in (
+        "#e8590c", "#1c7ed6", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
+        "#332288", "#882255", "#999933", "#5c5f66"))
 
 
 DEFAULT_STYLE = Style()
+
+
+def diverging_colors(t: np.ndarray, style: Style = DEFAULT_STYLE) -> np.ndarray:
+    """Values on -1..1 through the two-sided map the field shows a regression's value and a binary
+    probability with (field.frag's ``diverging``): (n, 3) RGB in 0..1."""
+    t = np.clip(np.asarray(t, np.float64), -1.0, 1.0)[:, None]
+    side = np.where(t < 0, np.array(style.class0), np.array(style.class1))
+    k = np.abs(t) ** 0.8 * style.field_strength
+    return np.array(style.field_mid) * (1 - k) + side * k
