@@ -68,6 +68,7 @@ def float_target(ctx):
     tex = ctx.texture((W, H), 2, dtype="f4")
     fbo = ctx.framebuffer(color_attachments=[tex])
     yield fbo
+    ctx.__enter__()  # other contexts were current since: freeing these in one of them would free its objects
     ctx.detect_framebuffer(0).use()  # never leave a deleted framebuffer bound (moderngl re-binds it later)
     fbo.release()
     tex.release()

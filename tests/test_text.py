@@ -37,6 +37,7 @@ def atlas() -> GlyphAtlas:
 def text_pass(ctx):
     tp = TextPass(ctx)
     yield tp
+    ctx.__enter__()  # another context may be current by now: free these in their own
     tp.release()
 
 
@@ -44,6 +45,7 @@ def text_pass(ctx):
 def fbo(ctx):
     target = ctx.simple_framebuffer((W, H), components=4)
     yield target
+    ctx.__enter__()
     target.release()
 
 
