@@ -160,7 +160,9 @@ class Snapshot:
 
     @classmethod
     def from_torch(cls, model: Any, *, epoch: int, loss: Any = None, **metrics: Any) -> "Snapshot":
-        """Copy a ``torch.nn.Sequential`` MLP's weights off its device (see :mod:`nnviz_gl.capture.torch`)."""
+        """Copy a ``torch.nn.Sequential`` MLP's weights off its device (see :mod:`nnviz_gl.capture.torch`):
+        one logit (binary), k logits (k classes), or with ``problem="regression"`` one value; ``features``
+        and ``classes`` as for :meth:`from_sklearn`."""
         from .capture.torch import snapshot_from_torch  # torch is imported only when it is used
 
         return snapshot_from_torch(model, epoch=epoch, loss=loss, **metrics)

@@ -102,12 +102,15 @@ def test_nested_sequentials_are_flattened():
     (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Dropout(), nn.Linear(5, 1)), "layer 2 (Dropout)"),
     (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 1)),
      "layer 3 (Tanh)"),
-    (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 3)), "layer 2 (Linear) has 3 outputs"),
+    (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 11)),
+     "layer 2 (Linear) has 11 outputs; classifiers of 2 to 10 classes are drawn"),
+    (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 3), nn.Sigmoid()),
+     "layer 3 (Sigmoid) is the output activation; k outputs must be logits (no activation) or a Softmax"),
     (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1), nn.ReLU()), "layer 3 (ReLU)"),
     (lambda: nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 1)), "layer 0 (Linear) takes 3 inputs"),
     (lambda: nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.ReLU(), nn.Linear(5, 1)), "layer 2 (ReLU)"),
     (lambda: nn.Sequential(nn.Linear(2, 5), nn.Sequential(nn.Softmax(dim=1)), nn.Linear(5, 1)),
-     "layer 1.0 (Softmax)"),
+     "layer 1.0 (Softmax) is a hidden activation; Softmax ends a classifier"),
     (lambda: nn.Sequential(nn.Conv1d(1, 1, 1)), "layer 0 (Conv1d)"),
     (lambda: nn.Linear(2, 1), "got Linear"),
 ])
@@ -115,6 +118,39 @@ def test_what_cannot_be_drawn_is_named(model, named):
     with pytest.raises(UnsupportedModelError, match=r"^.*" + named.replace("(", r"\(").replace(")", r"\)")) as err:
         Snapshot.from_torch(model(), epoch=0)
     assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize("final", [None, nn.Softmax(dim=-1)], ids=["logits", "softmax"])
+def test_k_logits_are_a_multiclass_classifier_drawn_as_the_hand_built_one(final):
+    weights, biases = _parameters((2, 6, 4))
+    captured = Snapshot.from_torch(_model(weights, biases, nn.ReLU, final), epoch=3, classes=["a", "b", "c", "d"])
+    by_hand = Snapshot(weights, biases, activation="relu", epoch=3, output_activation="softmax",
+                       classes=("a", "b", "c", "d"))
+    assert captured.architecture == by_hand.architecture and captured.architecture.kind == "multiclass"
+    X = np.random.default_rng(2).normal(size=(40, 2))
+    labels = np.array(list("abcd"))[np.argmax(by_hand.predict_proba(X), axis=1)]
+    np.testing.assert_array_equal(render_frame(captured, X, labels, size=SIZE), render_frame(by_hand, X, labels, size=SIZE))
+    with torch.no_grad():
+        logits = _model(weights, biases, nn.ReLU, None)(torch.from_numpy(X).float())
+    np.testing.assert_allclose(captured.predict_proba(X), torch.softmax(logits, -1).double().numpy(), atol=1e-6)
+
+
+def test_a_regressor_and_engineered_inputs_come_through():
+    weights, biases = _parameters((3, 5, 1))
+    model = _model(weights, biases, nn.Tanh, None)
+    snap = Snapshot.from_torch(model, epoch=1, problem="regression", features="x1,x2,x1*x2", r2=0.5)
+    assert (snap.architecture.kind, snap.features, snap.r2) == ("regression", ("x1", "x2", "x1*x2"), 0.5)
+    X = np.random.default_rng(3).normal(size=(30, 2))
+    with torch.no_grad():
+        want = model(torch.from_numpy(np.column_stack([X, X[:, 0] * X[:, 1]])).float()).double().numpy()[:, 0]
+    np.testing.assert_allclose(snap.predict(X), want, atol=1e-5)
+    with pytest.raises(UnsupportedModelError, match=r"layer 0 \(Linear\) takes 3 inputs; the field panel draws 2"):
+        Snapshot.from_torch(model, epoch=1, problem="regression")
+    with pytest.raises(UnsupportedModelError, match="layer 3 .Sigmoid. is the output activation; a regressor's"):
+        Snapshot.from_torch(_model(weights, biases, nn.Tanh, nn.Sigmoid()), epoch=1, problem="regression",
+                            features="x1,x2,x1*x2")
+    with pytest.raises(ValueError, match="problem must be one of classification, regression, got 'values'"):
+        Snapshot.from_torch(model, epoch=1, problem="values")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

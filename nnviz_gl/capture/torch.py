@@ -1,10 +1,14 @@
 """PyTorch models to :class:`~nnviz_gl.snapshot.Snapshot`: ``snapshot_from_torch(model, epoch=...)``.
 
 Importing this module imports torch; nothing else in nnviz_gl does, so torch stays an optional extra.
-What can be drawn is the network scikit-learn's ``MLPClassifier`` describes: a ``torch.nn.Sequential``
-of ``Linear`` layers taking 2 features, one activation kind between them (``ReLU``, ``Tanh``,
-``Sigmoid`` or ``Identity``), and one output unit that is either a logit (no final activation) or a
-``Sigmoid`` — both mean a binary classifier whose probability is ``sigmoid(last Linear)``.
+What can be drawn is the network scikit-learn's ``MLPClassifier``/``MLPRegressor`` describes: a
+``torch.nn.Sequential`` of ``Linear`` layers taking the input features (x1, x2 unless ``features``
+names others), one activation kind between them (``ReLU``, ``Tanh``, ``Sigmoid`` or ``Identity``),
+and an output that is one of:
+
+- one unit, a logit (no final activation) or a ``Sigmoid``: a binary classifier, p = sigmoid(logit);
+- k = 2..10 units, logits (no final activation) or a ``Softmax``: a classifier of k classes;
+- one unit with ``problem="regression"``: the predicted value (no final activation).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any, Iterator
 import torch
 from torch import nn
 
-from ..snapshot import Snapshot
+from ..features import check_features
+from ..snapshot import MAX_CLASSES, Snapshot
 
 HIDDEN_ACTIVATIONS: dict[type, str] = {
     nn.ReLU: "relu",
@@ -29,15 +34,23 @@ class UnsupportedModelError(ValueError):
     """A model (or one of its layers) that the network and field panels cannot draw."""
 
 
-def snapshot_from_torch(model: nn.Module, *, epoch: int, loss: Any = None, **metrics: Any) -> Snapshot:
+PROBLEMS = ("classification", "regression")
+
+
+def snapshot_from_torch(model: nn.Module, *, epoch: int, loss: Any = None, problem: str = "classification",
+                        features: Any = None, classes: Any = None, **metrics: Any) -> Snapshot:
     """Copy a ``torch.nn.Sequential`` MLP's weights off its device into a :class:`Snapshot`.
 
     Weights are copied as float64 and transposed from torch's ``(out, in)`` to the ``(n_in, n_out)``
     layout of scikit-learn's ``coefs_``. ``loss`` and the metrics (``test_loss``, ``accuracy``,
     ``test_accuracy``) may be Python numbers or 0-d tensors. Raises :class:`UnsupportedModelError`
-    naming the first layer (index and type) that cannot be drawn.
+    naming the first layer (index and type) that cannot be drawn. ``classes`` names a classifier's
+    outputs (its labels, as scikit-learn's ``classes_``).
     """
-    linears, activations = _parse(model)
+    if problem not in PROBLEMS:
+        raise ValueError(f"problem must be one of {', '.join(PROBLEMS)}, got {problem!r}")
+    features = check_features(features)
+    linears, activations = _parse(model, len(features), problem)
     weights, biases = [], []
     with torch.no_grad():
         for path, linear in linears:
@@ -55,9 +68,17 @@ def snapshot_from_torch(model: nn.Module, *, epoch: int, loss: Any = None, **met
         activation=_hidden_activation(activations, linears),
         epoch=_number(epoch, "epoch"),
         loss=_number(loss, "loss"),
-        output_activation="logistic",
+        output_activation=_output_activation(linears[-1][1].out_features, problem),
+        features=features,
+        classes=None if classes is None else tuple(classes),
         **metrics,
     )
+
+
+def _output_activation(outputs: int, problem: str) -> str:
+    if problem == "regression":
+        return "identity"
+    return "logistic" if outputs == 1 else "softmax"
 
 
 def _number(value: Any, name: str) -> Any:
@@ -83,7 +104,8 @@ def _describe(path: str, layer: nn.Module) -> str:
     return f"layer {path} ({type(layer).__name__})"
 
 
-def _parse(model: nn.Module) -> tuple[list[tuple[str, nn.Linear]], list[list[tuple[str, nn.Module]]]]:
+def _parse(model: nn.Module, n_inputs: int, problem: str
+           ) -> tuple[list[tuple[str, nn.Linear]], list[list[tuple[str, nn.Module]]]]:
     """The Linear layers, and for each the activation layers that follow it (zero or one)."""
     if not isinstance(model, nn.Sequential):
         raise UnsupportedModelError(
@@ -102,7 +124,7 @@ def _parse(model: nn.Module) -> tuple[list[tuple[str, nn.Linear]], list[list[tup
                 )
             linears.append((path, layer))
             activations.append([])
-        elif type(layer) in HIDDEN_ACTIVATIONS:
+        elif type(layer) in HIDDEN_ACTIVATIONS or type(layer) is nn.Softmax:
             if not linears:
                 raise UnsupportedModelError(f"{_describe(path, layer)} comes before the first Linear layer")
             if activations[-1]:
@@ -116,23 +138,37 @@ def _parse(model: nn.Module) -> tuple[list[tuple[str, nn.Linear]], list[list[tup
     if not linears:
         raise UnsupportedModelError(f"the model has no Linear layer; the layers drawn are {_ALLOWED}")
     first_path, first = linears[0]
-    if first.in_features != 2:
+    if first.in_features != n_inputs:
         raise UnsupportedModelError(
-            f"{_describe(first_path, first)} takes {first.in_features} inputs; the field panel draws 2 features"
+            f"{_describe(first_path, first)} takes {first.in_features} inputs; the field panel draws "
+            f"{n_inputs} input features"
         )
-    last_path, last = linears[-1]
-    if last.out_features != 1:
-        raise UnsupportedModelError(
-            f"{_describe(last_path, last)} has {last.out_features} outputs; binary classifiers with 1 output "
-            "(a logit, or a Sigmoid after it) are drawn"
-        )
-    for path, layer in activations[-1]:
-        if type(layer) not in (nn.Sigmoid, nn.Identity):
-            raise UnsupportedModelError(
-                f"{_describe(path, layer)} is the output activation; the output must be a logit "
-                "(no activation, or Identity) or a Sigmoid"
-            )
+    for (path, _), after in zip(linears[:-1], activations[:-1]):
+        if after and type(after[0][1]) is nn.Softmax:
+            raise UnsupportedModelError(f"{_describe(*after[0])} is a hidden activation; Softmax ends a classifier")
+    _check_output(linears[-1], activations[-1], problem)
     return linears, activations
+
+
+def _check_output(last: tuple[str, nn.Linear], after: list[tuple[str, nn.Module]], problem: str) -> None:
+    """The last Linear and its activation: a binary, multiclass or regression output (module docstring)."""
+    last_path, last_layer = last
+    outputs = last_layer.out_features
+    if problem == "regression":
+        allowed, what = (nn.Identity,), "a regressor's output must be the last Linear's value (no activation)"
+        if outputs != 1:
+            raise UnsupportedModelError(f"{_describe(last_path, last_layer)} has {outputs} outputs; a regressor "
+                                        "with 1 output is drawn")
+    elif outputs == 1:
+        allowed, what = (nn.Sigmoid, nn.Identity), "the output must be a logit (no activation, or Identity) or a Sigmoid"
+    elif outputs <= MAX_CLASSES:
+        allowed, what = (nn.Softmax, nn.Identity), "k outputs must be logits (no activation) or a Softmax"
+    else:
+        raise UnsupportedModelError(f"{_describe(last_path, last_layer)} has {outputs} outputs; classifiers of "
+                                    f"2 to {MAX_CLASSES} classes are drawn")
+    for path, layer in after:
+        if type(layer) not in allowed:
+            raise UnsupportedModelError(f"{_describe(path, layer)} is the output activation; {what}")
 
 
 def _hidden_activation(activations: list[list[tuple[str, nn.Module]]], linears: list) -> str:
