@@ -93,6 +93,7 @@ def pixel_centres() -> np.ndarray:
 @pytest.fixture(scope="module")
 def raw_target(ctx):
     ctx.__enter__()
+    ctx.detect_framebuffer(0).use()  # moderngl re-binds the last bound framebuffer: not one freed since
     tex = ctx.texture((RAW_W, RAW_H), 4, dtype="f4")
     fbo = ctx.framebuffer(color_attachments=[tex])
     yield fbo
