@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
-from scipy.stats import spearmanr
 
 from nnviz_gl.render.style import DEFAULT_STYLE, Style
 from truth_helpers import GAMMA, FieldView, invert_colours, line_pixels
@@ -98,10 +97,12 @@ def _far_from(points: np.ndarray, view: FieldView, px: float) -> np.ndarray:
 
 
 def check_classes(truth: ClassTruth, *, keep_from_line_px: float, lead_margin: float, max_lead_error: float,
-                  min_spearman: float = 0.99, max_residual: float = 12.0, max_wrong_share: float = 0.0,
-                  min_pixels: int = 2000) -> dict[str, float]:
+                  max_residual: float = 12.0, max_wrong_share: float = 0.0, min_pixels: int = 2000
+                  ) -> dict[str, float]:
     """Away from points and boundaries: every pixel is on one class's mix line, shows predict_proba's winning
-    class where its lead is over ``lead_margin``, and the lead read back follows p1 - p2."""
+    class where its lead is over ``lead_margin``, and the lead read back is p1 - p2 within ``max_lead_error``
+    (no rank test as for a binary field: a multiclass field is mostly saturated or mostly tied, where ranks
+    are decided by rounding)."""
     v = truth.view
     rows, cols = np.mgrid[0:v.h, 0:v.w]
     inner = (rows >= 2) & (rows < v.h - 2) & (cols >= 2) & (cols < v.w - 2)
@@ -122,12 +123,8 @@ def check_classes(truth: ClassTruth, *, keep_from_line_px: float, lead_margin: f
     lead = truth.lead[mask]
     error = np.abs(lead - want_lead)
     assert error.max() <= max_lead_error, f"the lead is off by up to {error.max():.3f}"
-    unsure = want_lead < 0.9  # where the field is saturated, ranks are decided by rounding alone
-    assert unsure.sum() >= 500, "too few pixels with a lead under 0.9 to rank"
-    rho = float(spearmanr(lead[unsure], want_lead[unsure])[0])
-    assert rho >= min_spearman, f"the leads shown rank with p1 - p2 only to {rho:.4f}"
     return {"pixels": n, "sure": int(sure.sum()), "classes_seen": len(np.unique(winner[sure])),
-            "max_lead_error": float(error.max()), "spearman": rho}
+            "max_lead_error": float(error.max())}
 
 
 def check_class_lines(truth: ClassTruth, *, max_off_px: float = 1.5, cover_px: float = 1.0) -> dict[str, float]:
