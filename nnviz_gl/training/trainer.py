@@ -152,6 +152,11 @@ class SklearnTrainer:
         return self._random_state
 
     @property
+    def model(self):
+        """The scikit-learn ``MLPClassifier`` or ``MLPRegressor`` being trained (on the feature columns)."""
+        return self._model
+
+    @property
     def is_regression(self) -> bool:
         return self._dataset.kind == "regression"
 
