@@ -141,14 +141,14 @@ def check_distinct_files(output: str, inputs: dict[str, str | None]) -> None:
 
 
 def layers(text: str) -> tuple[int, ...]:
-    if text.strip().lower() in ("", "none"):
+    if text.strip().lower() == "none":
         return ()  # no hidden layer: the inputs feed the output directly
     parts = text.split(",")
     try:
         sizes = tuple(int(p) for p in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected hidden layer sizes separated by commas such as 5,10,5; got {text!r}"
+            f"expected hidden layer sizes separated by commas such as 5,10,5 (none: no hidden layer); got {text!r}"
         ) from None
     if any(s <= 0 for s in sizes):
         raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
