@@ -321,18 +321,19 @@ def test_render_of_a_regression_file_says_its_guess_in_one_note(renders):
     assert done.returncode == 0, done.stderr
     assert probe(out).frames == 3
     notes = [line for line in done.stderr.splitlines() if line.startswith("nnviz-gl:")]
-    assert notes == [f"nnviz-gl: note: {out.with_suffix('.csv')}: the target has 57 distinct values, so this is "
-                     f"a regression (--problem classification to treat them as classes)"]
+    csv = out.with_suffix(".csv")  # the file the fixture wrote beside the video
+    assert notes == [(f"nnviz-gl: note: {csv}: the target has 57 distinct values, so this is "
+                      f"a regression (--problem classification to treat them as classes)")]
 
 
 BAD_LINES = {
     "feature": (("--features", "x1,x3"), "unknown feature 'x3'; valid: x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)"),
     "classes-range": (("--dataset", "blobs", "--classes", "11"), "--classes needs 2 to 10 classes, got 11"),
-    "classes-binary": (("--classes", "3"), "classes (--classes) applies to spiral and blobs; classification has 2 "
-                                            "classes"),
+    "classes-binary": (("--classes", "3"), ("classes (--classes) applies to spiral and blobs; "
+                                            "classification has 2 classes")),
     "problem-dataset": (("--dataset", "reg-gauss", "--problem", "classification"),
-                        "reg-gauss is a regression dataset (problem 'classification' is for --data FILE); "
-                        "regression datasets: reg-plane, reg-gauss"),
+                        ("reg-gauss is a regression dataset (problem 'classification' is for --data FILE); "
+                         "regression datasets: reg-plane, reg-gauss")),
     "problem-text": (("--data", "{species}", "--problem", "regression"),
                      "{species}: line 2: the target is 'ant', not a number; a regression needs numbers"),
     "many-classes": (("--data", "{surface}", "--problem", "classification"),
