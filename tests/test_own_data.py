@@ -93,8 +93,6 @@ BAD_CSV = {
     "column-count": ("x,y,label\n0,0,a\n1,1\n", "line 3 has 2 columns; expected 3 as on line 1"),
     "one-point": ("x,y,label\n0,0,a\n", "holds 1 point(s); need at least 2"),
     "one-class": ("x,y,label\n0,0,a\n1,1,a\n", "every label is 'a'; need 2 classes"),
-    "multiclass": ("x,y,label\n0,0,a\n1,1,b\n2,2,c\n", "line 4: a third class 'c'; multiclass is not drawn "
-                                                       "yet (2 classes for now)"),
     "eleven-classes": (ELEVEN, "line 12: an 11th class 'c10'; at most 10 classes"),
 }
 

@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from nnviz_gl.training.datasets import DATASETS, make_dataset
+from nnviz_gl.training.datasets import DATASETS, MULTICLASS_DATASETS, REGRESSION_DATASETS, make_dataset
 from nnviz_gl.training.trainer import SklearnTrainer, TrainingConfig
 
 WAIT = 5.0  # generous upper bound for thread hand-offs on a busy 2-core machine
@@ -33,8 +33,13 @@ def test_every_dataset_is_standardised_split_and_padded(name):
     ds = make_dataset(name, n_samples=101)
     assert ds.name == name
     assert ds.X_train.shape == (60, 2) and ds.X_test.shape == (41, 2)
-    assert ds.X_train.dtype == np.float64 and ds.y_train.dtype.kind == "i"
-    assert set(np.unique(ds.y)) == {0, 1}
+    assert ds.X_train.dtype == np.float64
+    if name in REGRESSION_DATASETS:  # Playground's targets, in [-1, 1]
+        assert ds.kind == "regression" and ds.y_train.dtype == np.float64 and np.abs(ds.y).max() <= 1.2
+        assert len(np.unique(ds.y)) > 30
+    else:
+        assert ds.kind == "classification" and ds.y_train.dtype.kind == "i"
+        assert set(np.unique(ds.y)) == set(range(MULTICLASS_DATASETS.get(name, 2)))
     np.testing.assert_allclose(ds.X.mean(axis=0), 0.0, atol=1e-12)
     np.testing.assert_allclose(ds.X.std(axis=0), 1.0, atol=1e-12)
     xmin, xmax, ymin, ymax = ds.bounds
@@ -110,7 +115,7 @@ def test_adding_a_training_point_copies():
     assert len(grown.X_train) == len(ds.X_train) + 1 and len(ds.X_train) == 300
     assert grown.X_train[-1].tolist() == [0.25, -0.5] and grown.y_train[-1] == 1
     assert np.array_equal(grown.X_test, ds.X_test)
-    with pytest.raises(ValueError, match="0 or 1"):
+    with pytest.raises(ValueError, match="class index 0 to 1"):
         ds.with_training_point(0.0, 0.0, 2)
     with pytest.raises(ValueError, match="finite"):
         ds.with_training_point(np.nan, 0.0, 0)
@@ -120,7 +125,7 @@ def test_adding_a_training_point_copies():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"hidden": ()}, "positive layer sizes"),
+        ({"hidden": (-2,)}, "positive layer sizes"),
         ({"hidden": (5, 0)}, "positive layer sizes"),
         ({"epochs": 0}, "positive integer"),
         ({"activation": "softmax"}, "identity, logistic, tanh, relu"),
@@ -141,7 +146,7 @@ def test_defaults_are_the_seed_notebooks_network():
     snapshot = trainer.step()
     assert snapshot.architecture.layer_sizes == (2, 5, 10, 5, 1)
     assert snapshot.activation == "relu"
-    assert trainer._clf.alpha == 1.0 and trainer._clf.learning_rate_init == 0.001
+    assert trainer.model.alpha == 1.0 and trainer.model.learning_rate_init == 0.001
 
 
 def test_same_config_gives_identical_snapshots():
@@ -173,7 +178,7 @@ def test_steps_count_epochs_and_measure_on_train_and_test():
     trainer = SklearnTrainer(TrainingConfig(dataset="circles"))
     snapshots = [trainer.step() for _ in range(3)]
     assert [s.epoch for s in snapshots] == [1, 2, 3]
-    clf, data = trainer._clf, trainer.dataset
+    clf, data = trainer.model, trainer.dataset
     last = snapshots[-1]
     assert last.loss == clf.loss_
     assert last.test_loss == pytest.approx(sklearn_log_loss(data.y_test, clf.predict_proba(data.X_test)), rel=1e-12)

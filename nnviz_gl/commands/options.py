@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 from pathlib import Path
 
 from ..snapshot import ACTIVATIONS
-from ..training.datasets import DATASETS, OWN_DATA_DEFAULTS, TRAINING_DEFAULTS
+from ..features import FEATURES
+from ..training.datasets import (DATASETS, MULTICLASS_DATASETS, OWN_DATA_DEFAULTS, PROBLEMS, REGRESSION_DATASETS,
+                                 TRAINING_DEFAULTS)
 from ..training.trainer import TrainingConfig
 
 QUALITIES = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
@@ -23,6 +26,11 @@ examples:
   nnviz-gl render --record run.nnviz -o run.mp4    train, render, and keep every epoch in run.nnviz
   nnviz-gl render --from run.nnviz -q k -o run4k.mp4   the recorded run again at 4K, without training
   nnviz-gl watch --dataset spiral                   watch it learn in a window
+  nnviz-gl render --dataset blobs --classes 5 -o blobs.mp4       five classes: each pixel shows its winner
+  nnviz-gl render --dataset spiral --classes 3 -o spiral3.mp4    three spiral arms
+  nnviz-gl render --dataset reg-gauss -o reg-gauss.mp4           a regression: the field is the predicted value
+  nnviz-gl render --dataset circles --features x1^2,x2^2 --hidden none -o circle.mp4   no hidden layer
+  nnviz-gl render --data points.csv -o mine.mp4     your own points (a target of many numbers is a regression)
   nnviz-gl info                                    what this machine's OpenGL and ffmpeg can do
 """
 
@@ -133,12 +141,14 @@ def check_distinct_files(output: str, inputs: dict[str, str | None]) -> None:
 
 
 def layers(text: str) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()  # no hidden layer: the inputs feed the output directly
     parts = text.split(",")
     try:
         sizes = tuple(int(p) for p in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected hidden layer sizes separated by commas such as 5,10,5; got {text!r}"
+            f"expected hidden layer sizes separated by commas such as 5,10,5 (none: no hidden layer); got {text!r}"
         ) from None
     if any(s <= 0 for s in sizes):
         raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
@@ -156,9 +166,18 @@ def dataset_defaults_text() -> str:
     """One line per dataset (and one for --data): its --hidden, --alpha, --learning-rate."""
     rows = [*TRAINING_DEFAULTS.items(), ("--data FILE", OWN_DATA_DEFAULTS)]
     return "\n".join(
-        f"  {name:<15} --hidden {','.join(map(str, hidden)):<7} --alpha {alpha:<6g} --learning-rate {rate:g}"
+        f"  {name:<15} --hidden {','.join(map(str, hidden)):<8} --alpha {alpha:<6g} --learning-rate {rate:g}"
         for name, (hidden, alpha, rate) in rows
     )
+
+
+def datasets_text() -> str:
+    """The built-in datasets by kind, for --dataset's help."""
+    binary = [name for name in DATASETS if name not in MULTICLASS_DATASETS and name not in REGRESSION_DATASETS]
+    multi = ", ".join(f"{name} (default {k})" for name, k in MULTICLASS_DATASETS.items())
+    return (f"2-D toy dataset. Binary: {', '.join(binary)} ('classification', the seed's noisy make_classification, "
+            f"is the default); multiclass, --classes K (2 to 10) classes: {multi}; regression (TensorFlow "
+            f"Playground's): {', '.join(REGRESSION_DATASETS)}")
 
 
 def add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -168,10 +187,16 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
         "epochs (an option given wins):\n" + dataset_defaults_text(),
     )
     source = g.add_mutually_exclusive_group()
-    source.add_argument("--dataset", choices=DATASETS, default="classification",
-                        help="2-D toy dataset; 'classification' is the seed's noisy make_classification (default)")
+    source.add_argument("--dataset", choices=DATASETS, default="classification", help=datasets_text())
     source.add_argument("--data", metavar="FILE", default=None,
-                        help="your own points: a .csv (x1, x2, label; header optional) or a .npz with X and y")
+                        help="your own points: a .csv (x1, x2, label; header optional) or a .npz with X and y. "
+                             "Text labels or up to 10 whole numbers are classes; other numbers a regression")
+    g.add_argument("--problem", choices=PROBLEMS, default=None,
+                   help="classification or regression (default: from the data; --data's guess is said in a note)")
+    g.add_argument("--classes", type=positive_int, default=None, metavar="K",
+                   help="number of classes of " + " and ".join(MULTICLASS_DATASETS) + ", 2 to 10")
+    g.add_argument("--features", default="x1,x2", metavar="F,F,...",
+                   help=f"the network's inputs, computed from each point (default x1,x2); any of {','.join(FEATURES)}")
     g.add_argument("--columns", type=data_columns, default=None, metavar="X,Y,LABEL",
                    help="the CSV header's names of x1, x2 and the label (default: first two numeric columns, last)")
     g.add_argument("--no-standardize", action="store_true", help="use --data's coordinates as they are")
@@ -181,7 +206,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
                    help="dataset noise (default: the dataset's own, e.g. 3.0 uniform for classification)")
     g.add_argument("--test-size", type=float, default=0.4, help="share of points held out for testing (default 0.4)")
     g.add_argument("--hidden", type=layers, default=None, metavar="N,N,...",
-                   help="hidden layer sizes (default: the dataset's, above)")
+                   help="hidden layer sizes, or none for no hidden layer (default: the dataset's, above)")
     g.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default relu)")
     g.add_argument("--alpha", type=nonnegative_float, default=None, help="L2 penalty (default: the dataset's)")
     g.add_argument("--learning-rate", type=positive_float, default=None,
@@ -199,7 +224,10 @@ def training_config(args) -> TrainingConfig:
         hidden=args.hidden, activation=args.activation, alpha=args.alpha, learning_rate=args.learning_rate,
         epochs=args.epochs, seed=args.seed,
         data_path=args.data, columns=args.columns, standardize=not args.no_standardize,
+        problem=args.problem, classes=args.classes, features=args.features,
     )
     if config.data_path is not None:
-        config.make_dataset()  # read once here: a bad file is one line before any video work
+        data = config.make_dataset()  # read once here: a bad file is one line before any video work
+        if data.note:
+            print(f"nnviz-gl: note: {data.note}", file=sys.stderr)
     return config

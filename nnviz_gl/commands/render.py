@@ -16,14 +16,14 @@ from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
-TRAINING_OPTIONS = ("dataset", "data", "columns", "no_standardize", "samples", "noise", "test_size", "hidden",
-                    "activation", "alpha", "learning_rate", "epochs", "seed")  # kept in a recorded trajectory's metadata
+TRAINING_OPTIONS = ("dataset", "data", "columns", "no_standardize", "problem", "classes", "features", "samples", "noise",
+                    "test_size", "hidden", "activation", "alpha", "learning_rate", "epochs", "seed")  # kept in a recorded trajectory's metadata
 
 
 def add_parser(sub) -> None:
     render = sub.add_parser(
         "render", help="train and render the run to an mp4 (headless)",
-        description="Train a scikit-learn MLPClassifier on a 2-D dataset and render every epoch to an H.264 "
+        description="Train a scikit-learn MLPClassifier (MLPRegressor for a regression) on a 2-D dataset and render every epoch to an H.264 "
                     "mp4: the network (edge width = |weight|, red dash-dot = learning most) beside the "
                     "model's probability field with the data. Needs no display; uses the GPU through EGL "
                     "when there is one, Mesa's llvmpipe when not.",

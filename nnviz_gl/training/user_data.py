@@ -2,9 +2,12 @@
 
 CSV rules: a first line with no number in it is a header. Without ``columns`` the first two columns whose
 first data row holds numbers are x1 and x2 and the last column is the label; ``columns=("x", "y",
-"label")`` names them in the header. Labels are integers or strings; they map to 0/1 in sorted order,
-as scikit-learn's ``classes_``, and the Dataset keeps them as ``class_names``. A bad file raises
-:class:`DataFileError`: one line naming the file and the first bad line (1-based, as an editor shows it).
+"label")`` names them in the header. Labels are integers or strings (2 to 10 classes); they map to
+0..k-1 in sorted order, as scikit-learn's ``classes_``, and the Dataset keeps them as ``class_names``.
+A target of numbers that are not whole, or of more than 10 distinct whole numbers, is a regression
+(the Dataset's ``note`` says so, for the command line to print); ``problem`` overrides the guess, except
+that text labels are always classes. A bad file raises :class:`DataFileError`: one line naming the file
+and the first bad line (1-based, as an editor shows it).
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .datasets import Dataset, check_dataset_arguments, split_seed
+from .datasets import MAX_CLASSES, PROBLEMS, Dataset, check_dataset_arguments, split_seed
 
-MAX_CLASSES = 10
+_OVERRIDE = "--problem classification to treat them as classes"
 
 
 class DataFileError(ValueError):
@@ -32,12 +35,16 @@ def load_data(
     standardize: bool = True,
     test_size: float = 0.4,
     seed: int = 0,
+    problem: str | None = None,
 ) -> Dataset:
-    """Read ``path`` (.csv or .npz), map its labels to 0/1, standardise (unless told not to) and split it."""
+    """Read ``path`` (.csv or .npz), map its labels to 0..k-1 (or keep its regression targets), standardise
+    (unless told not to) and split it. ``problem`` is "classification", "regression" or None (guess)."""
     from sklearn.model_selection import train_test_split  # here, not at the top: see nnviz_gl/__init__.py
     from sklearn.preprocessing import StandardScaler
 
     check_dataset_arguments("classification", n_samples=4, noise=None, test_size=test_size, seed=seed)
+    if problem is not None and problem not in PROBLEMS:
+        raise ValueError(f"unknown problem {problem!r}; valid: {', '.join(PROBLEMS)}")
     path = Path(path)
     if path.suffix.lower() == ".npz":
         if columns is not None:
@@ -47,11 +54,18 @@ def load_data(
         X, labels, where = _read_csv(path, columns)
     else:
         raise DataFileError(f"{path}: expected a .csv or .npz file")
-    class_names, y = _classes(path, labels, where)
+    if len(labels) < 2:
+        raise DataFileError(f"{path}: holds {len(labels)} point(s); need at least 2")
+    kind, note, values = _problem(path, labels, where, problem)
+    class_names = None
+    if kind == "regression":
+        y = np.asarray(values, dtype=np.float64)
+    else:
+        class_names, y = _classes(path, values, where)
     if standardize:
         X = StandardScaler().fit_transform(X)  # scaled before the split, as the built-in data is
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=float(test_size), random_state=split_seed(seed))
-    return Dataset(X_train, y_train, X_test, y_test, name=path.name, class_names=class_names)
+    return Dataset(X_train, y_train, X_test, y_test, name=path.name, class_names=class_names, kind=kind, note=note)
 
 
 def _read_csv(path: Path, columns: Sequence[str] | None) -> tuple[np.ndarray, list, list[str]]:
@@ -144,47 +158,57 @@ def _read_npz(path: Path) -> tuple[np.ndarray, list, list[str]]:
     return X.astype(np.float64), y.tolist(), [f"row {i + 1}" for i in range(len(X))]
 
 
-def _classes(path: Path, labels: list, where: list[str]) -> tuple[tuple, np.ndarray]:
-    """Class names in sorted order and each point's index into them; integer-looking labels are integers."""
-    if len(labels) < 2:
-        raise DataFileError(f"{path}: holds {len(labels)} point(s); need at least 2")
-    if all(_is_integer(v) for v in labels):
-        labels = [int(float(v)) for v in labels]
+def _problem(path: Path, labels: list, where: list[str], problem: str | None) -> tuple[str, str | None, list]:
+    """The kind of problem (and the note when it was guessed) and the labels to use: numbers when every
+    label is one, text otherwise."""
+    text = next(((v, place) for v, place in zip(labels, where) if not _is_number(v)), None)
+    if text is not None:
+        if problem == "regression":
+            raise DataFileError(f"{path}: {text[1]}: the target is {text[0]!r}, not a number; a regression needs "
+                                f"numbers")
+        return "classification", None, [str(v) for v in labels]
+    numbers = [float(v) for v in labels]
+    for value, place in zip(numbers, where):
+        if not math.isfinite(value):
+            raise DataFileError(f"{path}: {place}: the target is {value}; need a finite number")
+    if problem == "classification":
+        return "classification", None, numbers
+    distinct = len(set(numbers))
+    if problem == "regression":
+        if distinct < 2:
+            raise DataFileError(f"{path}: every target is {numbers[0]:g}; a regression needs 2 different values")
+        return "regression", None, numbers
+    fraction = next(((v, place) for v, place in zip(numbers, where) if not v.is_integer()), None)
+    if distinct > MAX_CLASSES:
+        why = f"the target has {distinct} distinct values"
+    elif fraction is not None:
+        why = f"the target has numbers that are not whole ({fraction[0]:g} on {fraction[1]})"
     else:
-        labels = [str(v) for v in labels]
+        return "classification", None, numbers
+    return "regression", f"{path}: {why}, so this is a regression ({_OVERRIDE})", numbers
+
+
+def _classes(path: Path, labels: list, where: list[str]) -> tuple[tuple, np.ndarray]:
+    """Class names in sorted order and each point's index into them; whole numbers are integers."""
+    if all(isinstance(v, float) for v in labels):
+        labels = [int(v) if v.is_integer() else v for v in labels]
     seen: dict = {}
     for label, place in zip(labels, where):
         if label not in seen:
             seen[label] = place
-            if len(seen) == 3 and len(set(labels)) <= MAX_CLASSES:
-                raise DataFileError(f"{path}: {place}: a third class {label!r}; multiclass is not drawn yet "
-                                    f"(2 classes for now)")
             if len(seen) == MAX_CLASSES + 1:
                 raise DataFileError(f"{path}: {place}: an 11th class {label!r}; at most {MAX_CLASSES} classes")
     if len(seen) < 2:
         raise DataFileError(f"{path}: every label is {labels[0]!r}; need 2 classes")
-    class_names, y = np.unique(np.array(labels, dtype=object if isinstance(labels[0], str) else np.int64),
-                               return_inverse=True)
-    return tuple(class_names.tolist()), y.reshape(-1)
+    numeric = not isinstance(labels[0], str)
+    class_names, y = np.unique(np.array(labels, dtype=np.float64 if numeric else object), return_inverse=True)
+    names = [int(c) if numeric and float(c).is_integer() else c for c in class_names.tolist()]
+    return tuple(names), y.reshape(-1)
 
 
 def _is_number(text) -> bool:
     try:
         float(text)
     except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _is_integer(value) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    if isinstance(value, (int, np.integer)):
-        return True
-    if isinstance(value, (float, np.floating)):
-        return math.isfinite(value) and float(value).is_integer()
-    try:
-        int(str(value).strip())
-    except ValueError:
         return False
     return True
