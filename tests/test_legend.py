@@ -102,8 +102,8 @@ def test_a_classifiers_legend_shows_each_class_colour_and_name(ctx, multiclass, 
 
 
 def test_a_binary_legend_says_which_colour_is_which_label(ctx):
-    """A classifier fitted on {1, 2}: its first colour is labelled 1, its second 2 (the field's class0, class1)."""
-    from sklearn.linear_model import LogisticRegression  # noqa: F401 (sklearn is there)
+    """A classifier fitted on {1, 2}: its first colour is labelled class 1, its second class 2 (the field's
+    class0, class1); a model without labels says class 0 and class 1, as one fitted on {0, 1} does."""
     from sklearn.neural_network import MLPClassifier
 
     rng = np.random.default_rng(0)
@@ -115,10 +115,13 @@ def test_a_binary_legend_says_which_colour_is_which_label(ctx):
     renderer, rgb = rendered(ctx, (640, 360), snap, X, y)
     try:
         geo = renderer.scene.legend.geometry
-        assert [item.text for item in geo.text] == ["1", "2"]
+        assert [item.text for item in geo.text] == ["class 1", "class 2"]
         for swatch, colour in zip(geo.swatches, (STYLE.class0, STYLE.class1)):
             centre = rgb[int(swatch.y + swatch.h / 2), int(swatch.x + swatch.w / 2)]
             assert np.abs(centre - np.array(colour) * 255.0).max() <= 2.0
+        renderer.set_data(X, y - 1)
+        renderer.draw(dataclasses.replace(snap, classes=None))
+        assert [item.text for item in renderer.scene.legend.geometry.text] == ["class 0", "class 1"]
     finally:
         release(renderer)
 

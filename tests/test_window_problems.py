@@ -226,7 +226,7 @@ def test_the_help_says_what_clicks_and_keys_do_for_each_kind(viewer, data, model
     import glfw
 
     X, _ = data
-    for kind, expected in (("regression", "1 the lowest ... 9 the highest target"),
+    for kind, expected in (("regression", "1 lowest ... 9 highest target"),
                            ("multiclass", "pick the class a left click adds")):
         model, y = models[kind]
         show(viewer, model, X, y)

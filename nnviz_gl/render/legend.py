@@ -15,7 +15,7 @@ import numpy as np
 from ..snapshot import Snapshot
 from .instanced import _InstancedPass
 from .layout import FrameLayout
-from .neuron_names import Measure, fit_name
+from .neuron_names import Measure, display_class_names, fit_name
 from .panels import Panel
 from .style import Color, Style, diverging_colors
 from .text import TextItem
@@ -53,14 +53,13 @@ class LegendContent:
 
 
 def legend_content(snapshot: Snapshot | None, value_range: tuple[float, float], style: Style) -> LegendContent | None:
-    """The legend for a model: its classes (named by their labels, "class j" without them) or its map's range."""
+    """The legend for a model: its classes (:func:`display_class_names`) or its map's range."""
     if snapshot is None:
         return None
     arch = snapshot.architecture
     if arch.kind == "regression":
         return LegendContent(value_range=(float(value_range[0]), float(value_range[1])))
-    names = snapshot.class_names if snapshot.classes is not None else tuple(f"class {j}" for j in range(arch.n_classes))
-    return LegendContent(names=tuple(names), colors=tuple(style.palette[: arch.n_classes]))
+    return LegendContent(names=display_class_names(snapshot), colors=tuple(style.palette[: arch.n_classes]))
 
 
 @dataclass(frozen=True)

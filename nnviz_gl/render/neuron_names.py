@@ -18,6 +18,13 @@ NAME_GAP = 6.0        # between a neuron's edge and its name, in units
 MAX_NAME_EM = 6.0     # an output's class name wider than this many label sizes is cut short
 
 
+def display_class_names(snapshot: Snapshot) -> tuple[str, ...]:
+    """What the frame and the window call each class: a string label as it is, a number as "class 1"
+    (so a model fitted on 0 and 1 reads the same as one without labels: "class 0", "class 1")."""
+    labels = snapshot.classes if snapshot.classes is not None else range(snapshot.architecture.n_classes)
+    return tuple(label if isinstance(label, str) else f"class {label}" for label in labels)
+
+
 def fit_name(name: str, measure: Measure | None, size_px: float, max_em: float) -> str:
     """``name``, cut short with "..." to at most ``max_em`` label sizes wide."""
     if measure is None:
@@ -42,7 +49,7 @@ def neuron_names(snapshot: Snapshot, style: Style, measure: Measure | None, size
     arch = snapshot.architecture
     outputs: tuple[str, ...] = ()
     if arch.kind == "multiclass":
-        outputs = tuple(fit_name(n, measure, size_px, MAX_NAME_EM) for n in snapshot.class_names)
+        outputs = tuple(fit_name(n, measure, size_px, MAX_NAME_EM) for n in display_class_names(snapshot))
     return NeuronNames(tuple(arch.features), outputs, tuple(style.palette[: len(outputs)]))
 
 

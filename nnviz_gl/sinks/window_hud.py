@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..render.neuron_names import display_class_names
 from ..render.picking import edge_address, pixel_to_data
 from ..render.text import TextItem
 from .window_recording import record_help
@@ -31,15 +32,15 @@ TRAINING_HELP = (
     *record_help(8),
     "h       this help",
     "q, Esc  quit",
-    "mouse   hover a connection: its weight; a neuron: its own field; the field: the model's output",
+    "mouse   hover: a weight, a neuron's own field, the model's output",
 )
 CLICK_HELP = {
     "binary": ("        click the field: add a point (left class 0, right class 1)",
                "1, 2    pick the class a left click adds"),
-    "multiclass": ("        click the field: add a point (left the class 1-9 picked, first at start; right class 1)",
-                   "1-9     pick the class a left click adds"),
-    "regression": ("        click the field: add a point (left the lowest target, orange; right the highest, blue)",
-                   "1-9     pick the value a left click adds: 1 the lowest ... 9 the highest target"),
+    "multiclass": ("        click the field: add a point (left the class picked, right class 1)",
+                   "1-9     pick the class a left click adds (at first class 0)"),
+    "regression": ("        click the field: add a point (left the lowest target, right the highest)",
+                   "1-9     pick what left adds: 1 lowest ... 9 highest target"),
 }
 HELP_LINES = TRAINING_HELP + CLICK_HELP["binary"]
 
@@ -162,7 +163,7 @@ class HeadsUp:
             if layer == 0:
                 return f"input {index + 1}: feature {arch.features[index]}"
             if layer == len(arch.layer_sizes) - 1:
-                names = class_names(snap)
+                names = display_class_names(snap)
                 return {"binary": f"output: the model's probability of {names[1]}",
                         "multiclass": f"output {index + 1}: the model's probability of {names[index]}",
                         "regression": "output: the model's predicted value"}[arch.kind]
@@ -184,7 +185,7 @@ class HeadsUp:
             if snap.architecture.kind == "regression":
                 return at + f"predicted {float(snap.forward(point)[0]):.3g}"
             proba = snap.predict_proba(point)[0]
-        names = class_names(snap)
+        names = display_class_names(snap)
         top = np.argsort(-np.nan_to_num(proba, nan=-1.0), kind="stable")[:READOUT_CLASSES]
         return at + "   ".join(f"{names[j]} {proba[j]:.2f}" for j in top)
 
@@ -197,10 +198,3 @@ class HeadsUp:
                          box=(*s.field_mid, 0.92)),  # light chip: dark class colours stay readable
                 TextItem("left click adds", right - name_w - 0.7 * size, bottom, size, (*s.text_dim, 1.0),
                          anchor="right", baseline="bottom")]
-
-
-def class_names(snapshot) -> tuple[str, ...]:
-    """Classes as the window names them: their labels, or "class j" for a model without labels."""
-    if snapshot.classes is None:
-        return tuple(f"class {j}" for j in range(snapshot.architecture.n_classes))
-    return snapshot.class_names

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import glfw
 import numpy as np
 
+from ..render.neuron_names import display_class_names
 from ..render.picking import nearest_edge, neuron_address, neuron_at, pixel_to_data
 from ..render.style import diverging_colors
 from ..speeds import next_speed
@@ -44,9 +45,8 @@ def click_points(snapshot, value_range: tuple[float, float], style, pick: int | 
         values = (low + (pick or 0) / PICK_STEPS * (high - low), high)
         colors = diverging_colors([(2.0 * v - low - high) / (high - low) for v in values], style)
         return tuple(ClickPoint(float(v), f"value {v:.3g}", tuple(map(float, c))) for v, c in zip(values, colors))
-    n = 2 if snapshot is None else snapshot.architecture.n_classes
-    names = (tuple(f"class {j}" for j in range(n)) if snapshot is None or snapshot.classes is None
-             else snapshot.class_names)
+    names = ("class 0", "class 1") if snapshot is None else display_class_names(snapshot)
+    n = len(names)
     left = pick if pick is not None and pick < n else 0
     return tuple(ClickPoint(j, names[j], tuple(map(float, style.palette[j]))) for j in (left, 1))
 
