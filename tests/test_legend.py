@@ -241,3 +241,17 @@ def test_the_network_names_its_inputs_features_and_a_multiclass_models_classes(c
             assert np.sum(np.abs(box - colour).max(axis=1) <= 40) >= 2, f"{item.text!r} not drawn in its colour"
     finally:
         release(renderer)
+
+
+def test_dark_class_colours_are_lightened_to_read_on_the_network_panel():
+    """Output names in classes 6, 7, 9's own colours would be near-invisible on the panel (#161b22)."""
+    from nnviz_gl.render.neuron_names import readable_on_dark, relative_luminance
+
+    panel = relative_luminance(STYLE.panel)
+    for j, colour in enumerate(STYLE.palette):
+        shown = readable_on_dark(colour)
+        assert (relative_luminance(shown) + 0.05) / (panel + 0.05) >= 3.0, f"class {j}'s name is too dark"
+        if relative_luminance(colour) >= 0.15:
+            assert shown == colour
+        else:  # the same hue, lighter
+            assert np.argmax(shown) == np.argmax(colour) or np.ptp(colour) < 0.05

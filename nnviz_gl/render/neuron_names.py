@@ -1,10 +1,13 @@
 """The network panel's names for its ends: each input neuron's feature, each output of a multiclass model's
-class (in its palette colour). Numpy and text items only; the panel keeps room for them beside the neurons."""
+class (in its palette colour, lightened where it is too dark to read on the panel). Numpy and text items
+only; the panel keeps room for them beside the neurons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+
+import numpy as np
 
 from ..snapshot import Snapshot
 from .layout import NetworkGeometry
@@ -16,6 +19,20 @@ Measure = Callable[[str, float], tuple[float, float]]  # (text, size px) -> (wid
 NETWORK_PAD_X = 40.0  # layout.network_geometry's margin beside the first and last layer, in units
 NAME_GAP = 6.0        # between a neuron's edge and its name, in units
 MAX_NAME_EM = 6.0     # an output's class name wider than this many label sizes is cut short
+
+
+def relative_luminance(color) -> float:
+    c = np.asarray(color, np.float64)
+    return float(np.dot(np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4), (0.2126, 0.7152, 0.0722)))
+
+
+def readable_on_dark(color: tuple[float, float, float], min_luminance: float = 0.15) -> tuple[float, float, float]:
+    """``color`` mixed towards white just enough to read on the dark panel (the palette's dark classes)."""
+    rgb = np.asarray(color, np.float64)
+    for k in np.linspace(0.0, 1.0, 21):
+        if relative_luminance(rgb * (1 - k) + k) >= min_luminance:
+            return tuple(float(c) for c in rgb * (1 - k) + k)
+    return (1.0, 1.0, 1.0)
 
 
 def display_class_names(snapshot: Snapshot) -> tuple[str, ...]:
@@ -50,7 +67,8 @@ def neuron_names(snapshot: Snapshot, style: Style, measure: Measure | None, size
     outputs: tuple[str, ...] = ()
     if arch.kind == "multiclass":
         outputs = tuple(fit_name(n, measure, size_px, MAX_NAME_EM) for n in display_class_names(snapshot))
-    return NeuronNames(tuple(arch.features), outputs, tuple(style.palette[: len(outputs)]))
+    colors = tuple(readable_on_dark(c) for c in style.palette[: len(outputs)])
+    return NeuronNames(tuple(arch.features), outputs, colors)
 
 
 def neuron_labels(geometry: NetworkGeometry | None, names: NeuronNames | None, style: Style, unit: float,
