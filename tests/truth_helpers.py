@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 
 from nnviz_gl.render.layout import frame_layout
+from nnviz_gl.render.legend import legend_bounds
 from nnviz_gl.render.transforms import data_bounds
 from nnviz_gl.render.style import DEFAULT_STYLE, Style
 
@@ -36,6 +37,7 @@ class FieldView:
     h: int
     bounds: tuple[float, float, float, float]
     unit: float
+    legend: tuple[int, int, int, int] = (0, 0, 0, 0)  # panel pixels (column, row, width, height) it may cover
 
     def crop(self, rgb: np.ndarray) -> np.ndarray:
         """The panel's pixels of a whole (height, width, 3) frame, row 0 at the top."""
@@ -71,7 +73,10 @@ def field_view(size: tuple[int, int], X: np.ndarray, X_test: np.ndarray | None =
     """The field panel of a frame of ``size`` showing the points X (and X_test) with the default bounds."""
     lay = frame_layout(size)
     x, y_gl, w, h = lay.field.gl_viewport(size[1])  # the whole pixels the panel is drawn into
-    return FieldView(tuple(size), x, size[1] - y_gl - h, w, h, data_bounds(X, X_test), lay.unit)
+    y0 = size[1] - y_gl - h
+    box = legend_bounds(lay, 2)  # a binary classifier's legend, whatever its class names
+    legend = (int(np.floor(box.x)) - x - 1, int(np.floor(box.y)) - y0 - 1, int(np.ceil(box.w)) + 3, int(np.ceil(box.h)) + 3)
+    return FieldView(tuple(size), x, y0, w, h, data_bounds(X, X_test), lay.unit, legend)
 
 
 def invert_colours(rgb: np.ndarray, style: Style = DEFAULT_STYLE) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +124,7 @@ class Truth:
     t: np.ndarray           # (h, w) 2p - 1 read back from the colours
     residual: np.ndarray    # (h, w) distance from the colour map
     crossing: np.ndarray    # (n, 2) where p crosses 0.5, panel pixels
-    near_point: np.ndarray  # (h, w) within a disc's reach of a data point
+    near_point: np.ndarray  # (h, w) within a disc's reach of a data point, or under the legend
 
 
 def truth_of(rgb: np.ndarray, view: FieldView, proba: Proba, points: np.ndarray,
@@ -132,7 +137,10 @@ def truth_of(rgb: np.ndarray, view: FieldView, proba: Proba, points: np.ndarray,
     rows, cols = np.mgrid[0:view.h, 0:view.w]
     centres = np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5])
     near = cKDTree(view.pixels_of_data(points)).query(centres)[0] <= view.disc_reach_px + extra_reach_px
-    return Truth(view, panel, p, t, residual, crossings(p), near.reshape(view.h, view.w))
+    near = near.reshape(view.h, view.w)
+    lx, ly, lw, lh = view.legend
+    near[max(ly, 0):max(ly + lh, 0), max(lx, 0):max(lx + lw, 0)] = True  # the legend lies over the field there
+    return Truth(view, panel, p, t, residual, crossings(p), near)
 
 
 def field_pixels(truth: Truth, keep_from_line_px: float) -> np.ndarray:

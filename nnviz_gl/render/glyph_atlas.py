@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 ANCHORS = ("left", "center", "right")
 BASELINES = ("top", "middle", "bottom")
-SYMBOLS = "·→"  # beyond printable ASCII, what labels use ("→" is drawn by us: the font lacks it)
+SYMBOLS = "·→²"  # beyond printable ASCII, what labels use ("→", "²" are drawn by us: the font lacks them)
 FALLBACK = "?"
 SNAP_BELOW_PX = 40.0  # at and below this size each glyph's ink starts on a whole pixel
 BOX_PAD_EM = (0.3, 0.12)  # background box margin around the text box, in units of size_px (x, y)
@@ -129,8 +129,16 @@ def _arrow(glyphs: dict[str, _Glyph], em: float) -> _Glyph:
     return _draw_symbol(0.94 * em, em, paint)
 
 
+def _superscript_two(glyphs: dict[str, _Glyph], em: float) -> _Glyph:
+    """'²' (R²): the font's own '2' at 60 %, its top at the digits' top."""
+    two, scale = glyphs["2"], 0.6
+    h, w = two.bitmap.shape
+    small = Image.fromarray(two.bitmap).resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
+    return _Glyph(np.asarray(small), two.ink_x0 * scale, two.ink_y0, two.advance * scale + 0.04 * em)
+
+
 # Symbols the built-in font lacks: drawn from the font's own ASCII glyphs and the em.
-_SYMBOL_RECIPES: dict[str, Callable[[dict[str, _Glyph], float], _Glyph]] = {"→": _arrow}
+_SYMBOL_RECIPES: dict[str, Callable[[dict[str, _Glyph], float], _Glyph]] = {"→": _arrow, "²": _superscript_two}
 
 
 def builtin_font(atlas_px: int) -> ImageFont.FreeTypeFont:

@@ -17,6 +17,7 @@ import numpy as np
 from ..snapshot import Architecture, Snapshot
 from .instanced import DiscPass, EdgePass
 from .layout import FrameLayout, NetworkGeometry, edge_style, network_geometry
+from .neuron_names import NAME_GAP, NETWORK_PAD_X, Measure, NeuronNames, neuron_labels, neuron_names
 from .style import Style
 from .text import TextItem
 from .transforms import Rect
@@ -57,6 +58,15 @@ class Panel:
         """Free the panel's GL objects."""
 
 
+def title_metrics(snap: Snapshot) -> tuple[tuple[str, float | None], ...]:
+    """The run's numbers the title shows, per problem: accuracy for classifiers, R² for a regression."""
+    if snap.architecture.kind == "regression":
+        scores = (("R²", snap.r2), ("test R²", snap.test_r2))
+    else:
+        scores = (("accuracy", snap.accuracy), ("test accuracy", snap.test_accuracy))
+    return (("loss", snap.loss), ("test loss", snap.test_loss), *scores)
+
+
 class TitlePanel(Panel):
     """The epoch and the run's numbers: text only."""
 
@@ -76,8 +86,7 @@ class TitlePanel(Panel):
         items = [TextItem(f"Epoch {snap.epoch}", t.x, middle, self.lay.title_px, (*s.text, 1.0),
                           anchor="left", baseline="middle")]
         stats = []
-        for label, value in (("loss", snap.loss), ("test loss", snap.test_loss), ("accuracy", snap.accuracy),
-                             ("test accuracy", snap.test_accuracy)):
+        for label, value in title_metrics(snap):
             if value is not None:
                 stats.append(f"{label} {value:.3f}" if math.isfinite(value) else f"{label} n/a")
         right, size = t.x + t.w, self.lay.label_px * 1.2
@@ -93,21 +102,24 @@ class TitlePanel(Panel):
 class NetworkPanel(Panel):
     """The network: edges (width |w|, colour by sign, learning marks) and neurons (fill by bias)."""
 
-    def __init__(self, ctx: moderngl.Context, style: Style) -> None:
+    def __init__(self, ctx: moderngl.Context, style: Style, measure: Measure | None = None) -> None:
         super().__init__()
         self.style = style
+        self.measure = measure  # text widths, to keep the neurons' names inside the panel
         self.edges = EdgePass(ctx)
         self.neurons = DiscPass(ctx)
         self.architecture: Architecture | None = None
         self.geometry: NetworkGeometry | None = None
         self.highlight_edge: int | None = None
+        self.names: NeuronNames | None = None
+        self._named_classes: tuple | None = None
 
     def region(self, lay: FrameLayout) -> Rect:
         return lay.network
 
     def place(self, lay: FrameLayout) -> None:
         super().place(lay)
-        self.geometry = None
+        self.geometry = self.names = None
 
     def box(self) -> Rect:
         return self.rect.padded(PANEL_PAD * self.lay.unit)
@@ -115,9 +127,13 @@ class NetworkPanel(Panel):
     def restyle(self, snapshot: Snapshot, previous: Snapshot | None) -> None:
         """Per-snapshot arrays: edge widths and learning marks, neuron colours (buffer writes only)."""
         unit = self.lay.unit
-        if self.geometry is None or snapshot.architecture != self.architecture:
-            self.architecture = snapshot.architecture
-            self.geometry = network_geometry(self.architecture, self.rect, unit)
+        names = self.names
+        if names is None or snapshot.architecture != self.architecture or snapshot.classes != self._named_classes:
+            names = neuron_names(snapshot, self.style, self.measure, self.lay.label_px)
+            self._named_classes = snapshot.classes
+        if self.geometry is None or snapshot.architecture != self.architecture or names != self.names:
+            self.architecture, self.names = snapshot.architecture, names
+            self.geometry = network_geometry(self.architecture, self._neuron_area(names), unit)
             self.edges.write(0, self.geometry.edge_ends)
             self.edges.set_style(self.style, unit)
         styles = edge_style(snapshot, previous, unit, self.style.max_edge_width * unit)
@@ -147,6 +163,18 @@ class NetworkPanel(Panel):
         discs[:, 10] = max(1.0, 2.0 * self.lay.unit)
         return discs
 
+    def _neuron_area(self, names: NeuronNames) -> Rect:
+        """The panel, narrowed where the inputs' and outputs' names need more room than its margin."""
+        if self.measure is None:
+            return self.rect
+        u, size = self.lay.unit, self.lay.label_px
+        room = NAME_GAP * u + 4.0 * u - NETWORK_PAD_X * u  # what the margin beside the neurons does not give
+        left = max((self.measure(n, size)[0] for n in names.inputs), default=0.0) + room
+        right = max((self.measure(n, size)[0] for n in names.outputs), default=0.0) + room if names.outputs else 0.0
+        left, right = max(0.0, left), max(0.0, right)
+        r = self.rect
+        return Rect(r.x + left, r.y, max(r.w - left - right, 1.0), r.h)
+
     def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
         box = self.box()
         framebuffer.viewport = box.gl_viewport(frame_size[1])
@@ -158,8 +186,9 @@ class NetworkPanel(Panel):
             return []
         arch, u = self.architecture, self.lay.unit
         caption = "-".join(str(v) for v in arch.layer_sizes) + f" · {arch.activation}"
-        return [TextItem(caption, self.rect.x + 10 * u, self.rect.y + 8 * u, self.lay.label_px,
-                         (*self.style.text_dim, 1.0), anchor="left", baseline="top")]
+        items = [TextItem(caption, self.rect.x + 10 * u, self.rect.y + 8 * u, self.lay.label_px,
+                          (*self.style.text_dim, 1.0), anchor="left", baseline="top")]
+        return items + neuron_labels(self.geometry, self.names, self.style, u, self.lay.label_px)
 
     def release(self) -> None:
         self.edges.release()

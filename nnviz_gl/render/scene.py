@@ -15,6 +15,7 @@ from .capabilities import Capabilities, capabilities
 from .instanced import RectPass
 from .layout import FrameLayout, frame_layout, uncovered_boxes
 from .field_panel import FieldPanel
+from .legend import LegendPanel
 from .panels import NetworkPanel, Panel, TitlePanel
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
@@ -30,7 +31,7 @@ def check_field_scale(field_scale: float | None) -> float | None:
 
 
 class Scene:
-    """Owns the frame's panels (title, network, field), the background between them and the one text
+    """Owns the frame's panels (title, network, field, its legend), the background between them and the one text
     batch all panels' labels go into.
 
     ``field_scale`` is the field texture's resolution relative to the panel's pixels (1.0: one
@@ -43,12 +44,13 @@ class Scene:
         self.ctx = ctx
         self.caps = caps or capabilities(ctx)
         self.style = style
-        self.title = TitlePanel(style)
-        self.network = NetworkPanel(ctx, style)
-        self.field_panel = FieldPanel(ctx, self.caps, style, check_field_scale(field_scale))
-        self.panels: list[Panel] = [self.title, self.network, self.field_panel]
-        self.backgrounds = RectPass(ctx)  # the strips between panels
         self.text = TextPass(ctx)
+        self.title = TitlePanel(style)
+        self.network = NetworkPanel(ctx, style, self.text.atlas.measure)
+        self.field_panel = FieldPanel(ctx, self.caps, style, check_field_scale(field_scale))
+        self.backgrounds = RectPass(ctx)  # the strips between panels
+        self.legend = LegendPanel(ctx, style, self.field_panel, self.text.atlas.measure)
+        self.panels: list[Panel] = [self.title, self.network, self.field_panel, self.legend]
         self.layout: FrameLayout | None = None
         self.snapshot: Snapshot | None = None
         self.previous: Snapshot | None = None
@@ -100,6 +102,7 @@ class Scene:
                 raise DataError("give both X_test and y_test, or neither")
             X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
         self.field_panel.set_data((X, y, X_test, y_test), bounds if bounds is not None else data_bounds(X, X_test))
+        self._dirty_style = True  # the legend's value range follows the data
 
     def upload(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
         """Buffer and texture writes for a new snapshot; a recompile only if the architecture changed."""
@@ -143,10 +146,10 @@ class Scene:
         size = (int(size[0]), int(size[1]))
         if self.layout is None or self.layout.size != size or self._dirty_layout:
             self._relayout(size)
+        for panel in self.panels:  # before the text: preparing may match labels (the legend's range)
+            panel.prepare()
         if self._dirty_style:
             self._restyle()
-        for panel in self.panels:
-            panel.prepare()
 
         # one clear in the panels' colour, then the strips between them in one draw
         framebuffer.use()

@@ -37,11 +37,12 @@ class Style:
     alarm: Color = hex_color("#ff6b6b")
     max_edge_width: float = 9.0                # at unit 1 (1080 lines)
     # Multiclass: class j's colour. The first two are the binary classes; the first six are Okabe and
-    # Ito's colours for colour-blind viewers (two of them our orange and blue), the rest Paul Tol's dark
-    # ones, kept apart from those by lightness (tests/test_palette.py simulates colour-blind vision).
+    # Ito's colours for colour-blind viewers (two of them our orange and blue), the rest dark ones kept
+    # apart from those by lightness. Class 7 is a dark brown: Tol's wine (#882255) and the grey of class 9
+    # look alike to a deuteranope (tests/test_palette.py simulates colour-blind vision).
     palette: tuple[Color, ...] = tuple(hex_color(c) for c in (
         "#e8590c", "#1c7ed6", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
-        "#332288", "#882255", "#999933", "#5c5f66"))
+        "#332288", "#661100", "#999933", "#5c5f66"))
 
 
 DEFAULT_STYLE = Style()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..render.picking import edge_address
+import numpy as np
+
+from ..render.neuron_names import display_class_names
+from ..render.picking import edge_address, pixel_to_data
 from ..render.text import TextItem
 from .window_recording import record_help
 
@@ -17,8 +20,9 @@ if TYPE_CHECKING:
 
 MESSAGE_S = 3.0      # how long a notice ("saved ...") stays on screen
 HUD_REFRESH_S = 0.5  # how often the frames-per-second figure is rewritten
+READOUT_CLASSES = 3  # the hover read-out over the field names this many likeliest classes
 
-HELP_LINES = (
+TRAINING_HELP = (
     "space   pause / resume",
     "→       one epoch (while paused)",
     "r       re-initialise the network",
@@ -28,9 +32,22 @@ HELP_LINES = (
     *record_help(8),
     "h       this help",
     "q, Esc  quit",
-    "mouse   hover a connection: its weight; hover a neuron: its own field",
-    "        click the field: add a point (left class 0, right class 1)",
+    "mouse   hover: a weight, a neuron's own field, the model's output",
 )
+CLICK_HELP = {
+    "binary": ("        click the field: add a point (left class 0, right class 1)",
+               "1, 2    pick the class a left click adds"),
+    "multiclass": ("        click the field: add a point (left the class picked, right class 1)",
+                   "1-9     pick the class a left click adds (at first class 0)"),
+    "regression": ("        click the field: add a point (left the lowest target, right the highest)",
+                   "1-9     pick what left adds: 1 lowest ... 9 highest target"),
+}
+HELP_LINES = TRAINING_HELP + CLICK_HELP["binary"]
+
+
+def help_lines(kind: str) -> tuple[str, ...]:
+    """The window's help for a model of this kind ("binary", "multiclass", "regression")."""
+    return TRAINING_HELP + CLICK_HELP[kind]
 
 
 class HeadsUp:
@@ -78,7 +95,8 @@ class HeadsUp:
         hover = v.input
         key = (round(self.fps), self.status(), message, self.show_help, v.recording, hover.edge, hover.neuron,
                v.glide.version if hover.edge is not None else 0, v.fb_size, v.scene.layout is not None,
-               None if v.extension is None else v.extension.overlay_state())
+               None if v.extension is None else v.extension.overlay_state(), self.field_readout(),
+               hover.clicks()[0] if v.controls is not None else None)
         if key == self._key:
             return
         self._key = key
@@ -98,23 +116,29 @@ class HeadsUp:
         if v.recording:
             parts.append("REC")
         parts.append("h: help")
-        items = [TextItem("   ·   ".join(parts), net.x + 10 * lay.unit, net.y + net.h - 8 * lay.unit, size,
+        bottom = net.y + net.h - 8 * lay.unit
+        items = [TextItem("   ·   ".join(parts), net.x + 10 * lay.unit, bottom, size,
                           (*s.text_dim, 1.0), anchor="left", baseline="bottom")]
+        if v.controls is not None and v.extension is None:
+            items += self.click_items(net.x + net.w - 10 * lay.unit, bottom, size)
         if message:
             items.append(TextItem(message, net.x + net.w * 0.5, net.y + net.h - 8 * lay.unit - 1.6 * size, size,
                                   (*s.text, 1.0), anchor="center", baseline="bottom", box=box))
         hover = self.hover_text()
         mouse = v.input.mouse
         if hover and mouse is not None:
-            items.append(TextItem(hover, mouse[0] + 14 * lay.unit, mouse[1] + 14 * lay.unit, size,
-                                  (*s.text, 1.0), anchor="left", baseline="top", box=box))
+            leftward = mouse[0] > lay.size[0] * 0.6  # near the right edge (the field panel): keep it on screen
+            x = mouse[0] - 14 * lay.unit if leftward else mouse[0] + 14 * lay.unit
+            items.append(TextItem(hover, x, mouse[1] + 14 * lay.unit, size, (*s.text, 1.0),
+                                  anchor="right" if leftward else "left", baseline="top", box=box))
         if v.extension is not None:
             items.extend(v.extension.overlay_items())
-        help_lines = HELP_LINES if v.extension is None else v.extension.help_lines
+        kind = "binary" if v.glide.target is None else v.glide.target.architecture.kind
+        lines = help_lines(kind) if v.extension is None else v.extension.help_lines
         if self.show_help:
             line_h = size * 1.45
-            top = net.y + (net.h - line_h * len(help_lines)) * 0.5
-            for i, line in enumerate(help_lines):
+            top = net.y + (net.h - line_h * len(lines)) * 0.5
+            for i, line in enumerate(lines):
                 items.append(TextItem(line, net.x + 40 * lay.unit, top + i * line_h, size, (*s.text, 1.0),
                                       anchor="left", baseline="top", box=(*s.background, 0.9)))
         return items
@@ -135,10 +159,42 @@ class HeadsUp:
             return text
         if hover.neuron is not None:
             layer, index = hover.neuron
-            n_layers = len(snap.architecture.layer_sizes)
+            arch = snap.architecture
             if layer == 0:
-                return f"input {index + 1} (feature x{index + 1})"
-            if layer == n_layers - 1:
-                return "output: the model's probability of class 1"
+                return f"input {index + 1}: feature {arch.features[index]}"
+            if layer == len(arch.layer_sizes) - 1:
+                names = display_class_names(snap)
+                return {"binary": f"output: the model's probability of {names[1]}",
+                        "multiclass": f"output {index + 1}: the model's probability of {names[index]}",
+                        "regression": "output: the model's predicted value"}[arch.kind]
             return f"layer {layer}, neuron {index + 1}: its own output in the field panel"
-        return ""
+        return self.field_readout()
+
+    def field_readout(self) -> str:
+        """The model's output under the mouse in the field panel: the likeliest classes, or the value."""
+        v = self.viewer
+        snap, mouse, lay = v.shown or v.glide.target, v.input.mouse, v.scene.layout
+        if snap is None or mouse is None or lay is None or v.input.neuron is not None or v.input.edge is not None:
+            return ""
+        where = pixel_to_data(mouse, v.scene.bounds, lay.field)
+        if where is None:
+            return ""
+        point = np.array([where], np.float64)
+        at = f"({where[0]:.2f}, {where[1]:.2f})   "
+        with np.errstate(all="ignore"):  # a diverged model reads out as nan
+            if snap.architecture.kind == "regression":
+                return at + f"predicted {float(snap.forward(point)[0]):.3g}"
+            proba = snap.predict_proba(point)[0]
+        names = display_class_names(snap)
+        top = np.argsort(-np.nan_to_num(proba, nan=-1.0), kind="stable")[:READOUT_CLASSES]
+        return at + "   ".join(f"{names[j]} {proba[j]:.2f}" for j in top)
+
+    def click_items(self, right: float, bottom: float, size: float) -> list[TextItem]:
+        """"left click adds <class>", the class (or value) in its own colour, ending at ``right``."""
+        s, point = self.viewer.style, self.viewer.input.clicks()[0]
+        measure = self.viewer.scene.text.atlas.measure
+        name_w = measure(point.name, size)[0]
+        return [TextItem(point.name, right, bottom, size, (*point.color, 1.0), anchor="right", baseline="bottom",
+                         box=(*s.field_mid, 0.92)),  # light chip: dark class colours stay readable
+                TextItem("left click adds", right - name_w - 0.7 * size, bottom, size, (*s.text_dim, 1.0),
+                         anchor="right", baseline="bottom")]

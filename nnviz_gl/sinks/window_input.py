@@ -7,11 +7,15 @@ glfw's callbacks call these methods (through the :class:`~nnviz_gl.sinks.window.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import glfw
+import numpy as np
 
+from ..render.neuron_names import display_class_names
 from ..render.picking import nearest_edge, neuron_address, neuron_at, pixel_to_data
+from ..render.style import diverging_colors
 from ..speeds import next_speed
 
 if TYPE_CHECKING:
@@ -19,6 +23,32 @@ if TYPE_CHECKING:
 
 TRAINING_KEYS = (glfw.KEY_SPACE, glfw.KEY_RIGHT, glfw.KEY_R, glfw.KEY_N, glfw.KEY_EQUAL, glfw.KEY_KP_ADD,
                  glfw.KEY_MINUS, glfw.KEY_KP_SUBTRACT)
+PICK_KEYS = {**{glfw.KEY_1 + i: i for i in range(9)}, **{glfw.KEY_KP_1 + i: i for i in range(9)}}  # 1-9
+PICK_STEPS = 8  # a regression's keys 1-9 pick the lowest target, eighths of the range up, the highest
+
+
+@dataclass(frozen=True)
+class ClickPoint:
+    """What a click adds: the label handed to ``add_point`` (class index or value), its name, its colour."""
+
+    label: int | float
+    name: str
+    color: tuple[float, float, float]
+
+
+def click_points(snapshot, value_range: tuple[float, float], style, pick: int | None) -> tuple[ClickPoint, ClickPoint]:
+    """(left click, right click). Classifiers: left adds class ``pick`` (default 0), right class 1.
+    Regression, coloured as classes 0 and 1 are: left adds the lowest target (orange) or the ``pick``-th of
+    nine values from lowest to highest, right the highest (blue)."""
+    if snapshot is not None and snapshot.architecture.kind == "regression":
+        low, high = value_range
+        values = (low + (pick or 0) / PICK_STEPS * (high - low), high)
+        colors = diverging_colors([(2.0 * v - low - high) / (high - low) for v in values], style)
+        return tuple(ClickPoint(float(v), f"value {v:.3g}", tuple(map(float, c))) for v, c in zip(values, colors))
+    names = ("class 0", "class 1") if snapshot is None else display_class_names(snapshot)
+    n = len(names)
+    left = pick if pick is not None and pick < n else 0
+    return tuple(ClickPoint(j, names[j], tuple(map(float, style.palette[j]))) for j in (left, 1))
 
 
 class WindowInput:
@@ -30,6 +60,7 @@ class WindowInput:
         self.mouse: tuple[float, float] | None = None
         self.edge: int | None = None
         self.neuron: tuple[int, int] | None = None
+        self.pick: int | None = None  # keys 1-9: what a left click adds (class index, or step of the range)
 
     # -- keys ---------------------------------------------------------------------------------------
     def on_key(self, key: int, action: int, mods: int = 0) -> None:
@@ -50,7 +81,25 @@ class WindowInput:
             v.recorder.toggle()
         elif key in TRAINING_KEYS:
             self._training_key(key, action)
+        elif key in PICK_KEYS and action == glfw.PRESS:
+            self._pick(PICK_KEYS[key])
         v.hud.invalidate()
+
+    def clicks(self) -> tuple[ClickPoint, ClickPoint]:
+        """What a left and a right click in the field add now."""
+        v = self.viewer
+        return click_points(v.glide.target, v.scene.field_panel.value_range, v.style, self.pick)
+
+    def _pick(self, index: int) -> None:
+        snap, hud = self.viewer.glide.target, self.viewer.hud
+        if snap is None:
+            return
+        arch = snap.architecture
+        if arch.kind != "regression" and index >= arch.n_classes:
+            hud.notify(f"this model has {arch.n_classes} classes: keys 1-{arch.n_classes} pick one")
+            return
+        self.pick = index
+        hud.notify(f"a left click adds {self.clicks()[0].name}")
 
     def _training_key(self, key: int, action: int) -> None:
         c, hud = self.viewer.controls, self.viewer.hud
@@ -91,7 +140,7 @@ class WindowInput:
         self.update_hover()
 
     def on_mouse_button(self, button: int, action: int, mods: int = 0) -> None:
-        """Click in the field panel: a training point there, left button class 0, right button class 1."""
+        """Click in the field panel: a training point there (:func:`click_points` says of which class or value)."""
         v = self.viewer
         if v.extension is not None and v.extension.on_mouse_button(button, action, mods):
             return
@@ -102,12 +151,12 @@ class WindowInput:
         where = pixel_to_data(self.mouse, v.scene.bounds, v.scene.layout.field)
         if where is None:
             return
-        label = 0 if button == glfw.MOUSE_BUTTON_LEFT else 1
+        point = self.clicks()[0 if button == glfw.MOUSE_BUTTON_LEFT else 1]
         if v.controls is None:
             v.hud.notify("no training attached to this window: points cannot be added")
             return
-        v.controls.add_point(where[0], where[1], label)
-        v.hud.notify(f"added a class {label} point at ({where[0]:.2f}, {where[1]:.2f})")
+        v.controls.add_point(where[0], where[1], point.label)
+        v.hud.notify(f"added a point of {point.name} at ({where[0]:.2f}, {where[1]:.2f})")
 
     def update_hover(self) -> None:
         """Pick the neuron or connection under the mouse in the geometry the scene drew last."""

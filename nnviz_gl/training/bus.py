@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import queue
 import threading
 import time
@@ -165,6 +167,7 @@ class TrainingThread(threading.Thread):
         self._commands: deque[Callable[[], None]] = deque()
         self._epochs_run = 0
         self._next_step_at = 0.0
+        self._problem: tuple[str, int] | None = None  # (kind, classes) of the model last published
 
     # -- controls (any thread) ----------------------------------------------------------------
     @property
@@ -216,9 +219,20 @@ class TrainingThread(threading.Thread):
     def new_data(self) -> None:
         self._command(self.trainer.new_data)
 
-    def add_point(self, x: float, y: float, label: int) -> None:
-        if label not in (0, 1):  # fail here, in the caller's thread, not later on the training thread
-            raise ValueError(f"a point's label must be 0 or 1, got {label!r}")
+    def add_point(self, x: float, y: float, label: int | float) -> None:
+        """A training point: ``label`` is a class index (0..k-1) for a classifier, a value for a regression."""
+        with self._control:
+            kind, n_classes = self._problem or ("binary", 2)
+        # fail here, in the caller's thread, not later on the training thread
+        if kind == "regression":
+            if isinstance(label, bool) or not isinstance(label, numbers.Real) or not math.isfinite(label):
+                raise ValueError(f"a point's value must be a finite number, got {label!r}")
+            label = float(label)
+        else:
+            if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < n_classes:
+                allowed = "0 or 1" if n_classes == 2 else f"a class index 0..{n_classes - 1}"
+                raise ValueError(f"a point's label must be {allowed}, got {label!r}")
+            label = int(label)
         self._command(lambda: self.trainer.add_point(x, y, label))
 
     def stop(self) -> None:
@@ -236,7 +250,7 @@ class TrainingThread(threading.Thread):
     # -- the thread ---------------------------------------------------------------------------
     def run(self) -> None:
         try:
-            self.bus.publish(self.trainer.current_snapshot())
+            self._publish(self.trainer.current_snapshot())
             while True:
                 commands, step = self._next_work()
                 if commands is None:
@@ -244,18 +258,23 @@ class TrainingThread(threading.Thread):
                 for command in commands:
                     command()
                 if commands:
-                    self.bus.publish(self.trainer.current_snapshot())
+                    self._publish(self.trainer.current_snapshot())
                 if step:
                     snapshot = self.trainer.step()
                     with self._control:
                         self._epochs_run += 1
-                    self.bus.publish(snapshot)
+                    self._publish(snapshot)
         except QueueClosed:
             pass  # the consumer went away or stop() closed the queue: nothing left to publish to
         except BaseException as error:  # kept for join(); the thread must end and close the bus
             self.error = error
         finally:
             self.bus.close()
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        with self._control:  # what add_point checks labels against
+            self._problem = (snapshot.architecture.kind, snapshot.architecture.n_classes)
+        self.bus.publish(snapshot)
 
     def _next_work(self) -> tuple[list[Callable[[], None]] | None, bool]:
         """Wait (without spinning) until there is something to do: (commands, whether to step); None when done."""
