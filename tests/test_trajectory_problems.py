@@ -223,6 +223,24 @@ def test_a_snapshot_of_other_classes_features_or_output_is_an_architecture_misma
         assert_same(run[0], first)
 
 
+CLASSES_A_FILE_CANNOT_HOLD = {
+    "strings and numbers": (("ant", 1, "cat", 2), "classes must be all strings or all numbers"),
+    "a class 2**60": ((1, 2, 3, 2 ** 60), "whole ones up to 2\\*\\*53"),
+    "a class NaN": ((1.0, 2.0, 3.0, float("nan")), "finite numbers"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLASSES_A_FILE_CANNOT_HOLD))
+def test_the_writer_refuses_classes_a_reader_would_refuse(case, tmp_path):
+    classes, match = CLASSES_A_FILE_CANNOT_HOLD[case]
+    run = run_of("multiclass")
+    writer = TrajectoryWriter(tmp_path / "run.nnviz", run.X, np.searchsorted(ANIMALS, run.y))
+    with pytest.raises(TrajectoryError, match=match):
+        writer.publish(other(run.snapshots[0], classes=classes))
+    writer.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- what the reader refuses (the binary file's rows are in test_trajectory_input.BAD_FILES) ---------
 def array_value(path: Path, name: str, row: int, value) -> Path:
     """The file with one value of a data array changed in place (as its dtype stores it)."""
@@ -338,6 +356,20 @@ def test_render_from_a_file_of_any_kind_draws_what_render_frame_draws(kind, tmp_
 
 def render_frame_of(snapshot: nv.Snapshot, data: tuple, previous: nv.Snapshot | None) -> np.ndarray:
     return nv.render_frame(snapshot, *data, previous=previous, size=SIZE)
+
+
+def test_render_from_a_version_1_file_draws_its_snapshots(tmp_path):
+    import make_v1_trajectory as v1
+
+    frames = render_from(v1.FIXTURE, tmp_path / "out.mp4")
+    with TrajectoryReader(v1.FIXTURE) as run:
+        snapshots, data = list(run), run.data
+    assert len(frames) == 3
+    view = field_view(SIZE, data[0], data[2])
+    for i, frame in enumerate(frames):
+        want = render_frame_of(snapshots[i], data, snapshots[i - 1] if i else None)
+        assert field_difference(frame, want, view) < CODEC_TOLERANCE, f"frame {i}"
+    assert field_difference(frames[2], render_frame_of(snapshots[0], data, None), view) > 2 * CODEC_TOLERANCE
 
 
 def test_interpolated_frames_of_a_multiclass_video_blend_the_weights(tmp_path):
