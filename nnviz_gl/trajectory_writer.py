@@ -153,7 +153,10 @@ class TrajectoryWriter:
                 self._tmp.unlink(missing_ok=True)
 
     def _start(self, arch: Architecture, classes: tuple | None) -> None:
-        arrays = stored_labels(self._arrays, arch, classes)  # labels that do not fit the model: refused here
+        try:  # the labels' meaning comes with the model: labels that do not fit it are refused here
+            arrays = stored_labels(self._arrays, arch, classes)
+        except TrajectoryError as exc:
+            raise TrajectoryError(f"cannot record to {str(self.path)!r}: {exc}") from None
         self._layout = parameter_layout(arch)
         n_values = record_values(arch)
         arrays_meta, blobs, offset = {}, [], 0

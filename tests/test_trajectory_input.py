@@ -341,7 +341,9 @@ def test_replay_reaching_a_damaged_snapshot_says_which_in_one_line(tmp_path, dis
     path = record_value(recorded(source, n=30), 20, 0, math.inf)  # the window opens, then plays into it
     saved = tmp_path / "saved"
     saved.mkdir()
-    result = run_cli(["replay", str(path), "-r", "160,96", "--speed", "100", "--duration", "20",
+    # under 4 snapshots/s a frame, even one stalled the longest a frame may move playback (0.25 s), moves
+    # less than one snapshot, so playback cannot step over snapshot 20 on a busy machine
+    result = run_cli(["replay", str(path), "-r", "160,96", "--speed", "3.5", "--duration", "30",
                       "--output-dir", str(saved)])
     assert_clean_cli_refusal(result, path, saved)
     assert "snapshot 20 is damaged" in result.stderr

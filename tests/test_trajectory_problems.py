@@ -177,8 +177,9 @@ def test_labels_that_do_not_fit_the_model_are_refused_at_the_first_snapshot(case
     kind, change, match = LABELS_THAT_DO_NOT_FIT[case]
     run = run_of(kind)
     data = {"X": run.X, "y": run.y, "X_test": run.X_test, "y_test": run.y_test, **change(run)}
-    writer = TrajectoryWriter(tmp_path / "run.nnviz", **data)  # the labels' meaning comes with the model
-    with pytest.raises(TrajectoryError, match=match):
+    path = tmp_path / "run.nnviz"
+    writer = TrajectoryWriter(path, **data)  # the labels' meaning comes with the model
+    with pytest.raises(TrajectoryError, match=f"^cannot record to '{path}': {match}"):
         writer.publish(run.snapshots[0])
     writer.close()
     assert list(tmp_path.iterdir()) == []  # nothing written, not even the temporary file
