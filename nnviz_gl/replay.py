@@ -98,7 +98,7 @@ class Replay:
                 self.reader.close()
             raise
         r = self.reader
-        self.viewer.set_data(r.X, r.y, r.X_test, r.y_test)
+        self.viewer.set_data(*r.data)
         self._timeline = TimelinePanel(self.viewer.ctx, self.viewer.style)
         self.viewer.scene.add_panel(self._timeline)  # released with the scene
         self.viewer.extension = self

@@ -3,14 +3,20 @@
 Format — one append-only file of fixed-size records::
 
     bytes 0-7     magic  b"NNVIZTRJ"
-    bytes 8-11    format version, uint32 little-endian (1)
+    bytes 8-11    format version, uint32 little-endian (2; version 1 files are still read)
     bytes 12-15   state, uint32: 0 while a writer has it open, 1 once it was closed cleanly
     bytes 16-23   length of the JSON header, uint64
-    JSON header   architecture, the record layout, the data arrays' dtype/shape/offset, metadata
-    data arrays   X, y, X_test, y_test as raw little-endian bytes (offsets in the header)
+    JSON header   architecture (layer sizes, activation, output activation, input features), classes
+                  (the labels the outputs stand for, or null), the record layout, the data arrays'
+                  dtype/shape/offset, metadata
+    data arrays   X, y, X_test, y_test as raw little-endian bytes (offsets in the header): y as int64
+                  class indices 0..k-1 for classifiers, float64 targets for regressors
     records       from ``records_offset`` (64-byte aligned): one float64 record per snapshot —
-                  epoch, which metrics are present, loss, test_loss, accuracy, test_accuracy,
-                  then every weight matrix (n_in, n_out, row-major) and bias vector, layer by layer
+                  epoch, which metrics are present, loss, test_loss, accuracy, test_accuracy, r2,
+                  test_r2, then every weight matrix (n_in, n_out, row-major) and bias vector, layer by layer
+
+Version 1 (nnviz_gl before multiclass) has no features (x1, x2) or classes, a logistic output only,
+and four metrics (no r2, test_r2) in its records.
 
 Why this format rather than a library's: every requirement follows from fixed-size records with no
 index to update. Appending a snapshot is one ``write`` of one record (nothing else in the file
@@ -27,7 +33,7 @@ leave needing repair; a zip or directory of ``.npy`` files costs a file (or a ce
 rewrite) per snapshot. The price of fixed records: one architecture per file, and ``Snapshot.extra``
 is not recorded.
 
-A file may come from anyone: :mod:`nnviz_gl.trajectory_format` checks every header field and size at
+A file may come from anyone: :mod:`nnviz_gl.trajectory_header` checks every header field and size at
 opening, before anything is allocated, and each record's epoch and metrics mask when it is read (or
 all of them at once with :meth:`TrajectoryReader.check_records`);
 :mod:`nnviz_gl.trajectory_writer` refuses to write what those checks would refuse.
@@ -43,10 +49,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .snapshot import Architecture, Snapshot
-from .trajectory_format import (CLOSED, METRICS, RECORD_DTYPE, STATE_OFFSET, SUFFIX, ArchitectureMismatchError,
-                                TrajectoryError, describe, parameter_layout, read_header, record_is_sound,
-                                record_problem, record_values)
+from .snapshot import METRICS, Architecture, Snapshot
+from .trajectory_format import (CLOSED, RECORD_DTYPE, STATE_OFFSET, SUFFIX, ArchitectureMismatchError,
+                                TrajectoryError, describe, parameter_layout, record_is_sound, record_problem,
+                                record_values)
+from .trajectory_header import read_header
 from .trajectory_writer import TrajectoryWriter
 
 __all__ = ["TrajectoryWriter", "TrajectoryReader", "TrajectoryError", "ArchitectureMismatchError",
@@ -57,7 +64,10 @@ class TrajectoryReader:
     """Random access to a ``.nnviz`` file, also while its writer is still appending.
 
     ``len(reader)`` counts the complete snapshots seen at opening or at the last :meth:`refresh`;
-    ``reader[i]`` builds the i-th :class:`Snapshot` (negative indices count from the end).
+    ``reader[i]`` builds the i-th :class:`Snapshot` (negative indices count from the end), with the
+    file's output activation, features and classes. ``y`` and ``y_test`` are as stored: class indices
+    0..k-1 (classifiers) or float64 targets (regressors); :attr:`data` gives the points as a
+    :class:`~nnviz_gl.video.VideoRecorder` or window takes them.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -67,6 +77,9 @@ class TrajectoryReader:
             size = os.fstat(self._file.fileno()).st_size
             header = read_header(self._file, size, str(self.path))
             self.architecture: Architecture = header.architecture
+            self.classes: tuple | None = header.classes
+            self.version: int = header.version
+            self._metrics = header.metrics  # the metrics a record holds (version 1: four)
             self.metadata: dict[str, Any] = header.metadata
             self.X: np.ndarray = header.arrays["X"]
             self.y: np.ndarray = header.arrays["y"]
@@ -75,7 +88,7 @@ class TrajectoryReader:
             self._record_values = header.record_values
             self._records_offset = header.records_offset
             self._layout = [(tuple(p["shape"]), p["offset"], int(np.prod(p["shape"])))
-                            for p in parameter_layout(self.architecture)]
+                            for p in parameter_layout(self.architecture, self.version)]
             self._records: np.ndarray | None = None
             self._count = 0
             self.refresh()
@@ -102,7 +115,7 @@ class TrajectoryReader:
         while this touches every record.)"""
         if self._records is not None:
             self._check_still_there(self._count)
-            self._raise_for(record_problem(self._records[:, :2], 0))
+            self._raise_for(record_problem(self._records[:, :2], 0, self.version))
 
     def _check_still_there(self, records: int) -> None:
         """Refuse to touch mapped records the file no longer holds: reading a mapping past the end of a
@@ -135,14 +148,16 @@ class TrajectoryReader:
         self._check_still_there(i + 1)
         record = self._records[i]
         epoch, present = float(record[0]), float(record[1])
-        if not record_is_sound(epoch, present):
-            self._raise_for(record_problem(self._records[i: i + 1, :2], i))
+        if not record_is_sound(epoch, present, self.version):
+            self._raise_for(record_problem(self._records[i: i + 1, :2], i, self.version))
         present = int(present)
         metrics = {name: (float(record[2 + bit]) if present >> bit & 1 else None)
-                   for bit, name in enumerate(METRICS)}
+                   for bit, name in enumerate(self._metrics)}
         params = [record[offset: offset + size].reshape(shape) for shape, offset, size in self._layout]
-        return Snapshot(weights=params[0::2], biases=params[1::2], activation=self.architecture.activation,
-                        epoch=int(epoch), output_activation=self.architecture.output_activation, **metrics)
+        arch = self.architecture
+        return Snapshot(weights=params[0::2], biases=params[1::2], activation=arch.activation, epoch=int(epoch),
+                        output_activation=arch.output_activation, features=arch.features, classes=self.classes,
+                        **metrics)
 
     def __iter__(self) -> Iterator[Snapshot]:
         for i in range(self._count):
@@ -157,15 +172,28 @@ class TrajectoryReader:
         return self._records[:, 0].astype(np.int64)
 
     def metric(self, name: str) -> np.ndarray:
-        """One metric for every snapshot as float64, NaN where it was not recorded."""
+        """One metric for every snapshot as float64, NaN where it was not recorded (a version 1 file
+        has no r2 or test_r2)."""
         if name not in METRICS:
             raise ValueError(f"unknown metric {name!r}; recorded metrics: {', '.join(METRICS)}")
         if self._records is None:
             return np.zeros(0)
         self.check_records()
-        bit = METRICS.index(name)
+        if name not in self._metrics:
+            return np.full(self._count, np.nan)
+        bit = self._metrics.index(name)
         present = self._records[:, 1].astype(np.int64) >> bit & 1
         return np.where(present == 1, self._records[:, 2 + bit], np.nan)
+
+    @property
+    def data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """``(X, y, X_test, y_test)`` for a VideoRecorder or window: a classifier's labels as its classes'
+        own labels when the file names them (a bare index such as 1 could read as the label 1 of classes
+        (1, 2, 3)), else as stored."""
+        if self.classes is None:
+            return self.X, self.y, self.X_test, self.y_test
+        labels = np.asarray(self.classes)  # one kind: all strings or all numbers (the format's rule)
+        return self.X, labels[self.y], self.X_test, None if self.y_test is None else labels[self.y_test]
 
     def close(self) -> None:
         self._records = None

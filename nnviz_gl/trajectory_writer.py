@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 
 from .snapshot import Architecture, Snapshot
-from .trajectory_format import (ALIGN, CLOSED, FIELDS, FORMAT_NAME, MAGIC, MAX_EPOCH, MAX_HEADER_BYTES, METRICS,
+from .trajectory_format import (ALIGN, CLOSED, FORMAT_NAME, MAGIC, MAX_EPOCH, MAX_HEADER_BYTES, METRICS_OF,
                                 PREAMBLE, RECORD_DTYPE, STATE_OFFSET, SUFFIX, VERSION, WRITING,
                                 ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points,
-                                describe, metadata_json, parameter_layout, record_values)
+                                classes_problem, describe, fields, metadata_json, parameter_layout, record_values,
+                                stored_labels)
 
 
 def check_trajectory_path(path: str | os.PathLike[str]) -> Path:
@@ -47,9 +48,11 @@ class TrajectoryWriter:
 
     The file appears at the first :meth:`publish` (header, data and first snapshot, renamed into place);
     each later snapshot is one appended record, so memory stays flat and a reader can follow the file.
-    Closing without any snapshot leaves no file. All snapshots must share one architecture. Data, metadata
-    or snapshots a reader would refuse are refused here, and a failed write (a full disk) is a
-    :class:`TrajectoryError` naming the file; the snapshots written before it stay readable.
+    Closing without any snapshot leaves no file. All snapshots must share one architecture (features and
+    classes included). Labels come as the model knows them (class indices, its ``classes``' labels, or a
+    regressor's targets); the first snapshot says which, and they are stored as class indices or float64
+    targets. Data, metadata or snapshots a reader would refuse are refused here, and a failed write (a full
+    disk) is a :class:`TrajectoryError` naming the file; the snapshots written before it stay readable.
     """
 
     def __init__(self, path: str | os.PathLike[str], X: np.ndarray, y: np.ndarray,
@@ -58,7 +61,7 @@ class TrajectoryWriter:
         self.path = Path(path)
         if self.path.is_dir():
             raise TrajectoryError(f"{str(self.path)!r} is a directory; give a file name such as run{SUFFIX}")
-        self._arrays = checked_points(X, y, X_test, y_test)
+        self._arrays = checked_points(X, y, X_test, y_test)  # labels are matched to the model at the first snapshot
         self._metadata_json = metadata_json(metadata)
         self.metadata = json.loads(self._metadata_json)
         # The temporary file is made now, so a bad directory fails before any training.
@@ -68,6 +71,7 @@ class TrajectoryWriter:
         except OSError as exc:
             raise self._write_error(exc) from None
         self.architecture: Architecture | None = None
+        self.classes: tuple | None = None
         self._record: np.ndarray | None = None
         self._layout: list[dict[str, Any]] = []
         self._records_offset = 0
@@ -84,16 +88,17 @@ class TrajectoryWriter:
             raise RuntimeError(f"publish after the trajectory {str(self.path)!r} was closed")
         arch = snapshot.architecture
         if self.architecture is None:
-            problem = architecture_problem(arch)
+            problem = architecture_problem(arch) or classes_problem(snapshot.classes, arch)
             if problem:
                 raise TrajectoryError(f"cannot record to {str(self.path)!r}: {problem}")
-        elif arch != self.architecture:
+            self._start(arch, snapshot.classes)
+        elif arch != self.architecture or snapshot.classes != self.classes:
+            what, recorded = ((describe(arch), describe(self.architecture)) if arch != self.architecture else
+                              (f"classes {_listed(snapshot.classes)}", f"classes {_listed(self.classes)}"))
             raise ArchitectureMismatchError(
-                f"snapshot of epoch {snapshot.epoch} is a {describe(arch)} network, but {str(self.path)!r} "
-                f"records {describe(self.architecture)}; one file holds one architecture: start a new file"
+                f"snapshot of epoch {snapshot.epoch} has {what}, but {str(self.path)!r} records {recorded}; "
+                f"one file holds one architecture: start a new file"
             )
-        if self.architecture is None:
-            self._start(arch)
         self._fill(snapshot)
         try:
             _write_all(self._fd, memoryview(self._head + self._record.tobytes()) if self._head is not None
@@ -147,11 +152,15 @@ class TrajectoryWriter:
             if not self.snapshots_written:
                 self._tmp.unlink(missing_ok=True)
 
-    def _start(self, arch: Architecture) -> None:
+    def _start(self, arch: Architecture, classes: tuple | None) -> None:
+        try:  # the labels' meaning comes with the model: labels that do not fit it are refused here
+            arrays = stored_labels(self._arrays, arch, classes)
+        except TrajectoryError as exc:
+            raise TrajectoryError(f"cannot record to {str(self.path)!r}: {exc}") from None
         self._layout = parameter_layout(arch)
         n_values = record_values(arch)
         arrays_meta, blobs, offset = {}, [], 0
-        for name, array in self._arrays.items():
+        for name, array in arrays.items():
             arrays_meta[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
             blobs.append(array.tobytes())
             offset += _aligned(array.nbytes)
@@ -159,9 +168,10 @@ class TrajectoryWriter:
             "format": FORMAT_NAME,
             "version": VERSION,
             "architecture": {"layer_sizes": list(arch.layer_sizes), "activation": arch.activation,
-                             "output_activation": arch.output_activation},
+                             "output_activation": arch.output_activation, "features": list(arch.features)},
+            "classes": None if classes is None else list(classes),
             "record": {"dtype": RECORD_DTYPE.str, "values": n_values, "bytes": n_values * RECORD_DTYPE.itemsize,
-                       "fields": list(FIELDS), "parameters": self._layout},
+                       "fields": list(fields()), "parameters": self._layout},
             "arrays": arrays_meta,
             "metadata": json.loads(self._metadata_json),
         }
@@ -188,7 +198,7 @@ class TrajectoryWriter:
         self._head = bytes(head)
         self._records_offset = header["records_offset"]
         self._record = np.zeros(n_values, RECORD_DTYPE)
-        self.architecture = arch
+        self.architecture, self.classes = arch, classes
 
     def _fill(self, snapshot: Snapshot) -> None:
         if not -MAX_EPOCH <= snapshot.epoch <= MAX_EPOCH:
@@ -196,7 +206,7 @@ class TrajectoryWriter:
                                   f"stored exactly up to 2**53")
         values = [snapshot.epoch, 0.0]
         present = 0
-        for bit, name in enumerate(METRICS):
+        for bit, name in enumerate(METRICS_OF[VERSION]):
             value = getattr(snapshot, name)
             try:
                 values.append(0.0 if value is None else float(value))
@@ -210,6 +220,10 @@ class TrajectoryWriter:
         params = [a for pair in zip(snapshot.weights, snapshot.biases) for a in pair]
         for entry, array in zip(self._layout, params):
             record[entry["offset"]: entry["offset"] + array.size] = array.reshape(-1)
+
+
+def _listed(classes: tuple | None) -> str:
+    return "0..k-1 (none given)" if classes is None else json.dumps(list(classes))
 
 
 def _write_all(fd: int, data: memoryview) -> None:

@@ -89,8 +89,9 @@ def test_file_size_is_header_plus_one_fixed_record_per_snapshot(tmp_path):
         one = path.stat().st_size
         for i in range(1, 10):
             writer.publish(synthetic_snapshot(i))
-    assert record_values(synthetic_snapshot(0).architecture) == 6 + 136  # 2-5-10-5-1 has 136 parameters
-    assert path.stat().st_size - one == 9 * 142 * 8
+    # epoch, metrics mask, 6 metrics; 2-5-10-5-1 has 136 parameters
+    assert record_values(synthetic_snapshot(0).architecture) == 8 + 136
+    assert path.stat().st_size - one == 9 * 144 * 8
 
 
 def test_a_reader_follows_a_file_that_is_still_being_written(tmp_path):

@@ -112,7 +112,7 @@ def relayout(sizes: list[int]) -> Callable[[dict], None]:
     """Another architecture with a consistent record layout (so only the architecture itself is wrong)."""
     def edit(header: dict) -> None:
         header["architecture"]["layer_sizes"] = sizes
-        layout, offset = [], 6
+        layout, offset = [], 8  # epoch, metrics mask, 6 metrics
         for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
             layout += [{"name": f"weights[{i}]", "shape": [a, b], "offset": offset},
                        {"name": f"biases[{i}]", "shape": [b], "offset": offset + a * b}]
@@ -148,12 +148,30 @@ BAD_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
                        "shape\\[0\\] must be a whole number"),
     "X three wide": (lambda p: edited(p, set_in("arrays", "X", "shape", value=[4, 3])), "shape \\(n, 2\\)"),
     "labels read as floats": (lambda p: edited(p, set_in("arrays", "y", "dtype", value="<f8")),
-                              "binary labels 0 and 1"),
+                              "array y has dtype \"<f8\"; a binary file stores int64 class indices"),
     "no X": (lambda p: edited(p, set_in("arrays", "X", value=DELETE)), "no training points"),
     "metadata a list": (lambda p: edited(p, set_in("metadata", value=[1])), "metadata must be a dict"),
     "records beyond the file": (lambda p: edited(p, set_in("records_offset", value=10 ** 12)),
                                 "records_offset is 1,000,000,000,000"),
     "state 7": (lambda p: with_preamble(p, state=7), "state is 7"),
+    "format version 3": (lambda p: with_preamble(p, version=3), "is trajectory format version 3; this nnviz_gl "
+                         "reads versions 1, 2"),
+    "header says version 1": (lambda p: edited(p, set_in("version", value=1)), "format is not nnviz-trajectory "
+                              "version 2"),
+    "unknown feature": (lambda p: edited(p, set_in("architecture", "features", value=["x1", "x3"])),
+                        "unknown feature 'x3'; valid: x1, x2, x1\\^2"),
+    "features not names": (lambda p: edited(p, set_in("architecture", "features", value=[1, 2])),
+                           "architecture.features must be a list of feature names, got \\[1, 2\\]"),
+    "feature repeated": (lambda p: edited(p, set_in("architecture", "features", value=["x1", "x1"])),
+                         "feature 'x1' is given twice"),
+    "no features": (lambda p: edited(p, set_in("architecture", "features", value=DELETE)),
+                    "architecture.features is missing"),
+    "one feature for 2 inputs": (lambda p: edited(p, set_in("architecture", "features", value=["x1^2"])),
+                                 "the network has 2 inputs but 1 input features"),
+    "no classes": (lambda p: edited(p, set_in("classes", value=DELETE)), "classes is missing"),
+    "3 classes of a binary output": (lambda p: edited(p, set_in("classes", value=[0, 1, 2])),
+                                     "3 classes for an output of 2 classes"),
+    "a class NaN": (lambda p: edited(p, set_in("classes", value=[math.nan, 1.0])), "the header holds NaN"),
     "cut in the data": (cut_in_the_data, "declares|outside|runs past|cut short"),
 }
 # Damaged records: opening reads the header only (instant for a file of any size), so these are refused
@@ -162,7 +180,8 @@ DAMAGED_RECORDS: dict[str, tuple[Callable[[Path], Path], int, str]] = {
     "epoch inf in snapshot 1": (lambda p: record_value(p, 1, 0, math.inf), 1, "its epoch inf is not"),
     "epoch 2.5 in snapshot 2": (lambda p: record_value(p, 2, 0, 2.5), 2, "its epoch 2.5 is not"),
     "metrics mask NaN in snapshot 2": (lambda p: record_value(p, 2, 1, math.nan), 2, "its metrics mask nan"),
-    "metrics mask 16 in snapshot 0": (lambda p: record_value(p, 0, 1, 16.0), 0, "its metrics mask 16.0"),
+    "metrics mask 64 in snapshot 0": (lambda p: record_value(p, 0, 1, 64.0), 0, "its metrics mask 64.0 is not a whole "
+                                       "number 0..63"),
 }
 # The cases that, unchecked, allocate gigabytes or recurse: run only in a child with a memory limit.
 IN_A_CHILD = {"header length 2**62", "a 10**9-row array"}
@@ -322,7 +341,9 @@ def test_replay_reaching_a_damaged_snapshot_says_which_in_one_line(tmp_path, dis
     path = record_value(recorded(source, n=30), 20, 0, math.inf)  # the window opens, then plays into it
     saved = tmp_path / "saved"
     saved.mkdir()
-    result = run_cli(["replay", str(path), "-r", "160,96", "--speed", "100", "--duration", "20",
+    # under 4 snapshots/s a frame, even one stalled the longest a frame may move playback (0.25 s), moves
+    # less than one snapshot, so playback cannot step over snapshot 20 on a busy machine
+    result = run_cli(["replay", str(path), "-r", "160,96", "--speed", "3.5", "--duration", "30",
                       "--output-dir", str(saved)])
     assert_clean_cli_refusal(result, path, saved)
     assert "snapshot 20 is damaged" in result.stderr

@@ -28,7 +28,7 @@ def deeply_nested(levels: int) -> dict:
 BAD_DATA = {
     "a NaN point": (dict(X=[[0.0, 0.0], [math.nan, 1.0]], y=[0, 1]), "NaN or infinite"),
     "one point": (dict(X=[[0.0, 0.0]], y=[0]), "at least 2 points"),
-    "labels 0 and 2": (dict(X=POINTS, y=[0, 2, 0, 2]), "binary labels"),
+    "a NaN label": (dict(X=POINTS, y=[0, math.nan, 1, 0]), "y has 1 NaN or infinite"),
     "three features": (dict(X=np.zeros((4, 3)), y=LABELS), "shape \\(n_points, 2\\)"),
     "metadata a list": (dict(metadata=[1, 2]), "metadata must be a dict"),
     "metadata 100 deep": (dict(metadata=deeply_nested(100)), "nested more than 64"),

@@ -186,4 +186,4 @@ def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
     if n == 0:
         raise cli.CliError(f"{args.from_file} holds no complete snapshot yet")
     drawn = [i for i in range(n) if (i + 1) % args.every == 0 or i == n - 1]
-    return lambda: (run.X, run.y, run.X_test, run.y_test), (run[i] for i in drawn), len(drawn)
+    return lambda: run.data, (run[i] for i in drawn), len(drawn)
