@@ -139,6 +139,8 @@ def main() -> None:
     parser.add_argument("--field-scale", type=float, default=WINDOW_FIELD_SCALE,
                         help=f"the window's field scale (default {WINDOW_FIELD_SCALE})")
     parser.add_argument("--split", action="store_true", help="also time each pass (ctx.finish between)")
+    parser.add_argument("--dataset", default="classification", help="the run's dataset (default the seed's)")
+    parser.add_argument("--classes", type=int, default=None, help="classes of blobs/spiral (a multiclass run)")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
 
@@ -147,7 +149,7 @@ def main() -> None:
     from nnviz_gl.training.trainer import SklearnTrainer, TrainingConfig
 
     with virtual_display() as display:
-        trainer = SklearnTrainer(TrainingConfig())
+        trainer = SklearnTrainer(TrainingConfig(dataset=args.dataset, classes=args.classes))
         viewer = Viewer(size, vsync=False, field_scale=args.field_scale)
         thread = TrainingThread(trainer, viewer, epochs_per_second=args.speed)
         viewer.controls = thread
@@ -155,7 +157,8 @@ def main() -> None:
         viewer.set_data(data.X_train, data.y_train, data.X_test, data.y_test)
         thread.start()
         try:
-            print(f"display {display}: {viewer.gl.line()}; {os.cpu_count()} CPUs; window {size[0]}x{size[1]}, "
+            print(f"dataset {args.dataset}" + (f", {args.classes} classes" if args.classes else "") + "; "
+                  f"display {display}: {viewer.gl.line()}; {os.cpu_count()} CPUs; window {size[0]}x{size[1]}, "
                   f"field scale {args.field_scale}, vsync off; load average {os.getloadavg()[0]:.2f}")
             modes = [("training", args.speed), ("training", None), ("paused", None)]
             for mode, speed in modes:

@@ -22,6 +22,7 @@ _EXPORTS = {
     "TrajectoryReader": ".trajectory",
     "TrajectoryWriter": ".trajectory",
     "VideoRecorder": ".video",
+    "feature_matrix": ".features",
     "Viewer": ".sinks.window",
     "ViewerStats": ".sinks.window",
     "load_data": ".training.user_data",
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads each on first use
     # ruff: noqa: F401 (the names are re-exported through __all__)
+    from .features import feature_matrix
     from .live import watch
     from .render.frame import render_frame
     from .replay import Replay

@@ -105,9 +105,9 @@ class TimelinePanel(Panel):
         cy = track.y + track.h * 0.5
         panel, dim = np.array(s.panel), np.array(s.text_dim)
         self.bar.set_rects([
-            (self.rect.x, self.rect.y, self.rect.w, self.rect.h, *s.panel),  # sets the bar off the network
-            (track.x, track.y, track.w, track.h, *(panel * 0.55 + dim * 0.45)),  # the track, dimmed
-            (track.x, track.y, max(x - track.x, track.h), track.h, *s.class1),  # the part played
+            (self.rect.x, self.rect.y, self.rect.w, self.rect.h, *s.panel, 1.0),  # sets the bar off the network
+            (track.x, track.y, track.w, track.h, *(panel * 0.55 + dim * 0.45), 1.0),  # the track, dimmed
+            (track.x, track.y, max(x - track.x, track.h), track.h, *s.class1, 1.0),  # the part played
         ])
         knob = (*s.positive, 1.0) if self.grabbed else (*s.text, 1.0)
         self.knob.set_discs(np.array([[x, cy, k, *knob, 0.0, 0.0, 0.0, 0.0]], np.float32))

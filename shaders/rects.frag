@@ -1,8 +1,8 @@
 #version 330 core
-// Opaque and edge-exact: rectangles on whole pixels need no anti-aliasing.
-flat in vec3 v_color;
+// Edge-exact: rectangles on whole pixels need no anti-aliasing. Blending (if any) is the caller's.
+flat in vec4 v_color;
 out vec4 frag_color;
 
 void main() {
-    frag_color = vec4(v_color, 1.0);
+    frag_color = v_color;
 }

@@ -1,11 +1,12 @@
 #version 330 core
-// Instanced solid rectangles in frame pixels: the background between the panels, in one draw
-// (cheaper than one scissored clear per strip on a software renderer).
+// Instanced rectangles in frame pixels, each its own straight RGBA: the background between the panels
+// (opaque, in one draw: cheaper than one scissored clear per strip on a software renderer), the
+// timeline's bar, the legend's backing, swatches and colour bar.
 in vec2 in_corner;        // 0..1
 in vec4 in_rect;          // x, y (top-left, px), width, height (px)
-in vec3 in_color;
+in vec4 in_color;         // straight RGBA
 uniform mat4 u_projection;  // frame pixels -> clip space (transforms.py)
-flat out vec3 v_color;
+flat out vec4 v_color;
 
 void main() {
     v_color = in_color;

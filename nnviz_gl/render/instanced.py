@@ -100,12 +100,16 @@ class DiscPass(_InstancedPass):
 
 
 class RectPass(_InstancedPass):
-    """Opaque rectangles: per instance x, y (top-left), width, height in frame pixels (4), RGB (3)."""
+    """Rectangles: per instance x, y (top-left), width, height in frame pixels (4), straight RGBA (4);
+    opaque ones (alpha 1) or, blended by the caller, translucent ones."""
 
     vertex_file = "rects.vert"
     fragment_file = "rects.frag"
     corner = _QUAD_UNIT
-    instance_layout = ((("in_rect", "in_color"), "4f 3f", 7),)
+    instance_layout = ((("in_rect", "in_color"), "4f 4f", 8),)
 
     def set_rects(self, rects: np.ndarray) -> None:
-        self.write(0, np.asarray(rects, np.float32).reshape(-1, 7))
+        rects = np.asarray(rects, np.float32).reshape(-1, 8)
+        if len(rects):
+            self.write(0, rects)
+        self.count = len(rects)

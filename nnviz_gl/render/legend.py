@@ -13,7 +13,7 @@ import moderngl
 import numpy as np
 
 from ..snapshot import Snapshot
-from .instanced import _InstancedPass
+from .instanced import RectPass
 from .layout import FrameLayout
 from .neuron_names import Measure, display_class_names, fit_name
 from .panels import Panel
@@ -24,23 +24,6 @@ from .transforms import Rect
 MAX_NAME_EM = 8.0     # a class name wider than this many label sizes is cut short ("...")
 INSET_PX = 10.0       # the legend's distance from the field panel's corner, in units
 BACKING_ALPHA = 0.78  # the field stays faintly visible behind the legend
-_QUAD = np.array([[0, 0], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1]], np.float32)
-
-
-class TranslucentRectPass(_InstancedPass):
-    """Rectangles with their own opacity: per instance x, y (top-left), width, height in frame pixels (4),
-    straight RGBA (4)."""
-
-    vertex_file = "rects_rgba.vert"
-    fragment_file = "rects_rgba.frag"
-    corner = _QUAD
-    instance_layout = ((("in_rect", "in_color"), "4f 4f", 8),)
-
-    def set_rects(self, rects: np.ndarray) -> None:
-        rects = np.asarray(rects, np.float32).reshape(-1, 8)
-        if len(rects):
-            self.write(0, rects)
-        self.count = len(rects)
 
 
 @dataclass(frozen=True)
@@ -119,7 +102,7 @@ def legend_geometry(content: LegendContent, lay: FrameLayout, measure: Measure, 
 
 
 def legend_rects(geometry: LegendGeometry, content: LegendContent, style: Style) -> np.ndarray:
-    """(n, 8) rows for :class:`TranslucentRectPass`: the backing, then the swatches or one column per bar pixel."""
+    """(n, 8) rows for :class:`RectPass`: the backing, then the swatches or one column per bar pixel."""
     b = geometry.box
     rows = [(b.x, b.y, b.w, b.h, *style.panel, BACKING_ALPHA)]
     rows += [(r.x, r.y, r.w, r.h, *c, 1.0) for r, c in zip(geometry.swatches, content.colors)]
@@ -145,7 +128,7 @@ class LegendPanel(Panel):
         self.style = style
         self.field_panel = field_panel
         self.measure = measure
-        self.rects = TranslucentRectPass(ctx, capacity=64)
+        self.rects = RectPass(ctx, capacity=64)
         self.geometry: LegendGeometry | None = None
         self._key: tuple | None = None
         self._rows: np.ndarray | None = None  # waiting for prepare() to write them

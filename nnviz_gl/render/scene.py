@@ -187,7 +187,7 @@ class Scene:
         covered = [box.gl_viewport(size[1]) for box in boxes if box is not None]
         strips = np.array(uncovered_boxes(size, covered), np.float32).reshape(-1, 4)
         strips[:, 1] = size[1] - strips[:, 1] - strips[:, 3]  # GL boxes (origin bottom-left) -> frame pixels
-        self.backgrounds.set_rects(np.column_stack([strips, np.tile(self.style.background, (len(strips), 1))]))
+        self.backgrounds.set_rects(np.column_stack([strips, np.tile((*self.style.background, 1.0), (len(strips), 1))]))
         self._dirty_layout = False
         self._text_items = None
         self._dirty_style = True
