@@ -72,7 +72,7 @@ class ClassTruth:
     residual: np.ndarray     # (h, w)
     crossing: np.ndarray     # (n, 2)
     junction: np.ndarray     # (m, 2) crossings near a triple point
-    near_point: np.ndarray   # (h, w)
+    near_point: np.ndarray   # (h, w) within a disc's reach of a data point, or under the legend
 
 
 def class_truth_of(rgb: np.ndarray, view: FieldView, proba, points: np.ndarray, extra_reach_px: float = 0.0
@@ -84,8 +84,8 @@ def class_truth_of(rgb: np.ndarray, view: FieldView, proba, points: np.ndarray, 
     rows, cols = np.mgrid[0:view.h, 0:view.w]
     centres = np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5])
     near = cKDTree(view.pixels_of_data(points)).query(centres)[0] <= view.disc_reach_px + extra_reach_px
-    return ClassTruth(view, panel, p, shown, lead, residual, crossing, crossing[triple],
-                      near.reshape(view.h, view.w))
+    near = near.reshape(view.h, view.w) | view.legend_mask()  # the legend lies over the field there
+    return ClassTruth(view, panel, p, shown, lead, residual, crossing, crossing[triple], near)
 
 
 def _far_from(points: np.ndarray, view: FieldView, px: float) -> np.ndarray:

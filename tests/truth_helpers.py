@@ -39,6 +39,13 @@ class FieldView:
     unit: float
     legend: tuple[int, int, int, int] = (0, 0, 0, 0)  # panel pixels (column, row, width, height) it may cover
 
+    def legend_mask(self) -> np.ndarray:
+        """(h, w) panel pixels the legend may lie over."""
+        mask = np.zeros((self.h, self.w), bool)
+        lx, ly, lw, lh = self.legend
+        mask[max(ly, 0):max(ly + lh, 0), max(lx, 0):max(lx + lw, 0)] = True
+        return mask
+
     def crop(self, rgb: np.ndarray) -> np.ndarray:
         """The panel's pixels of a whole (height, width, 3) frame, row 0 at the top."""
         return rgb[self.y0:self.y0 + self.h, self.x0:self.x0 + self.w]
@@ -69,12 +76,14 @@ class FieldView:
         return max(1.5, 2.5 * self.unit)
 
 
-def field_view(size: tuple[int, int], X: np.ndarray, X_test: np.ndarray | None = None) -> FieldView:
-    """The field panel of a frame of ``size`` showing the points X (and X_test) with the default bounds."""
+def field_view(size: tuple[int, int], X: np.ndarray, X_test: np.ndarray | None = None, n_classes: int = 2
+               ) -> FieldView:
+    """The field panel of a frame of ``size`` showing the points X (and X_test) with the default bounds,
+    and where a legend of ``n_classes`` (or a regression's colour bar, smaller) may lie over it."""
     lay = frame_layout(size)
     x, y_gl, w, h = lay.field.gl_viewport(size[1])  # the whole pixels the panel is drawn into
     y0 = size[1] - y_gl - h
-    box = legend_bounds(lay, 2)  # a binary classifier's legend, whatever its class names
+    box = legend_bounds(lay, n_classes)  # a classifier's legend, whatever its class names
     legend = (int(np.floor(box.x)) - x - 1, int(np.floor(box.y)) - y0 - 1, int(np.ceil(box.w)) + 3, int(np.ceil(box.h)) + 3)
     return FieldView(tuple(size), x, y0, w, h, data_bounds(X, X_test), lay.unit, legend)
 
@@ -137,9 +146,7 @@ def truth_of(rgb: np.ndarray, view: FieldView, proba: Proba, points: np.ndarray,
     rows, cols = np.mgrid[0:view.h, 0:view.w]
     centres = np.column_stack([cols.ravel() + 0.5, rows.ravel() + 0.5])
     near = cKDTree(view.pixels_of_data(points)).query(centres)[0] <= view.disc_reach_px + extra_reach_px
-    near = near.reshape(view.h, view.w)
-    lx, ly, lw, lh = view.legend
-    near[max(ly, 0):max(ly + lh, 0), max(lx, 0):max(lx + lw, 0)] = True  # the legend lies over the field there
+    near = near.reshape(view.h, view.w) | view.legend_mask()
     return Truth(view, panel, p, t, residual, crossings(p), near)
 
 
