@@ -104,8 +104,9 @@ def split(viewer, thread, seconds: float, speed: float | None) -> dict[str, floa
         return original
 
     patched = [(scene.field, "evaluate", "field"), (scene.composite, "draw", "field colours"),
-               (scene.edges, "draw", "edges"), (scene.neurons, "draw", "neurons"),
-               (scene.points, "draw", "points"), (scene.text, "draw", "text"),
+               (scene.network.edges, "draw", "edges"), (scene.network.neurons, "draw", "neurons"),
+               (scene.field_panel.points, "draw", "points"), (scene.legend.rects, "draw", "legend"),
+               (scene.text, "draw", "text"),
                (scene, "upload", "upload (writes)"), (scene, "_restyle", "restyle (numpy, text)"),
                (scene, "render", "render total")]
     originals = [(obj, name, timed(obj, name, key)) for obj, name, key in patched]

@@ -256,3 +256,24 @@ def test_more_glyphs_than_capacity_grows_the_buffer_once(ctx, fbo):
         assert small.instances is grown
     finally:
         small.release()
+
+
+def test_layout_reuses_unchanged_items_and_gives_the_same_rows(atlas):
+    """A frame's text changes an item or two at a time: the rest is taken from the last layout, and the
+    rows are the same as laying everything out afresh."""
+    from nnviz_gl.render import glyph_atlas
+
+    first = [TextItem("Epoch 1", 10, 20, 24), TextItem("loss 0.5", 300, 20, 16), TextItem("x1", 5, 90, 12)]
+    second = [TextItem("Epoch 2", 10, 20, 24), *first[1:]]
+    laid_out: dict = {}
+    glyph_atlas.layout_instances(atlas, first, laid_out)
+    made = []
+    real = glyph_atlas._item_instances
+    glyph_atlas._item_instances = lambda a, item: (made.append(item.text), real(a, item))[1]
+    try:
+        rows = glyph_atlas.layout_instances(atlas, second, laid_out)
+    finally:
+        glyph_atlas._item_instances = real
+    assert made == ["Epoch 2"]
+    np.testing.assert_array_equal(rows, glyph_atlas.layout_instances(atlas, second))
+    assert list(laid_out) == second

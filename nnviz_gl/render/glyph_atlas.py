@@ -320,7 +320,18 @@ def _item_instances(atlas: GlyphAtlas, item: TextItem) -> np.ndarray:
     return out
 
 
-def layout_instances(atlas: GlyphAtlas, items: Iterable[TextItem]) -> np.ndarray:
-    """The (n, 13) float32 instance rows for ``items``: each item's box first, then its glyphs."""
-    parts = [_item_instances(atlas, item) for item in items]
+def layout_instances(atlas: GlyphAtlas, items: Iterable[TextItem],
+                     laid_out: dict[TextItem, np.ndarray] | None = None) -> np.ndarray:
+    """The (n, 13) float32 instance rows for ``items``: each item's box first, then its glyphs.
+
+    ``laid_out`` (item -> its rows) keeps the items of the previous call: a frame's text changes an
+    item or two at a time (the epoch, the metrics), so the rest is not laid out again. It is left
+    holding exactly this call's items.
+    """
+    items = list(items)
+    known = laid_out if laid_out is not None else {}
+    parts = [known.get(item) if item in known else _item_instances(atlas, item) for item in items]
+    if laid_out is not None:
+        laid_out.clear()
+        laid_out.update(zip(items, parts))
     return np.concatenate(parts) if parts else np.empty((0, INSTANCE_FLOATS), np.float32)

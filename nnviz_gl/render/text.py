@@ -47,6 +47,7 @@ class TextPass:
         self.capacity = 0
         self._allocate(int(capacity))
         self.count = 0
+        self._laid_out: dict[TextItem, np.ndarray] = {}  # the items now drawn, laid out (reused when unchanged)
 
     def _allocate(self, capacity: int) -> None:
         if self.capacity:
@@ -64,7 +65,7 @@ class TextPass:
 
     def set_text(self, items: Iterable[TextItem]) -> None:
         """Replace what is drawn; writes the instance buffer (grows it only past its capacity)."""
-        rows = layout_instances(self.atlas, items)
+        rows = layout_instances(self.atlas, items, self._laid_out)
         if len(rows) > self.capacity:
             self._allocate(1 << (len(rows) - 1).bit_length())
         if len(rows):
