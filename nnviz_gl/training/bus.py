@@ -168,6 +168,7 @@ class TrainingThread(threading.Thread):
         self._epochs_run = 0
         self._next_step_at = 0.0
         self._problem: tuple[str, int] | None = None  # (kind, classes) of the model last published
+        self.last_change: str | None = None  # what the last change() did, in one line
 
     # -- controls (any thread) ----------------------------------------------------------------
     @property
@@ -218,6 +219,20 @@ class TrainingThread(threading.Thread):
 
     def new_data(self) -> None:
         self._command(self.trainer.new_data)
+
+    def change(self, **options) -> None:
+        """Change the run between two epochs (:meth:`SklearnTrainer.change`); checked here, in the caller's
+        thread, so a bad value raises now and changes nothing. What happened is then :attr:`last_change`."""
+        from .live_changes import checked_change
+
+        checked_change(self.trainer, options)
+
+        def apply() -> None:
+            message = self.trainer.change(**options)
+            with self._control:
+                self.last_change = message
+
+        self._command(apply)
 
     def add_point(self, x: float, y: float, label: int | float) -> None:
         """A training point: ``label`` is a class index (0..k-1) for a classifier, a value for a regression."""

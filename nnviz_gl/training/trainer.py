@@ -58,6 +58,7 @@ class TrainingConfig:
     problem: str | None = None  # "classification", "regression", or None: what the data is
     classes: int | None = None  # blobs and spiral: how many classes (default 3 blobs, 2 arms)
     features: tuple[str, ...] | str = PLAIN
+    batch_size: int | None = None  # points per Adam step; None: scikit-learn's min(200, n)
 
     def __post_init__(self) -> None:
         check_dataset_arguments(
@@ -89,6 +90,9 @@ class TrainingConfig:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
         if not (np.isfinite(self.alpha) and self.alpha >= 0):
             raise ValueError(f"alpha (L2 penalty) must be a finite number >= 0, got {self.alpha!r}")
+        if self.batch_size is not None and (isinstance(self.batch_size, bool) or
+                                            not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1):
+            raise ValueError(f"batch_size must be a whole number >= 1 (or None for min(200, n)), got {self.batch_size!r}")
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate!r}")
         if self.columns is not None:
@@ -210,6 +214,19 @@ class SklearnTrainer:
         self._data_draws += 1
         self._set_dataset(self.config.make_dataset(seed=_derived_seed(self.config.seed, self._data_draws)))
 
+    def change(self, **options) -> str:
+        """Change the run while it trains (``learning_rate=0.03``, ``hidden=(8, 8)``, ``dataset="xor"``...):
+        step, alpha and batch size keep the weights, the rest starts a new network; returns what happened
+        in one line (see :mod:`~nnviz_gl.training.live_changes`). A bad value changes nothing."""
+        from .live_changes import apply_change
+
+        return apply_change(self, **options)
+
+    def replace_data(self, dataset: Dataset) -> None:
+        """Train on ``dataset`` from now on, with a new network (its inputs or outputs may differ)."""
+        self._set_dataset(dataset)
+        self._start_run(self._random_state)
+
     def add_point(self, x: float, y: float, label: float) -> None:
         """Append a training point (a class index 0..k-1, or a regression's target value); the following
         epochs train on it."""
@@ -232,6 +249,7 @@ class SklearnTrainer:
             activation=cfg.activation,
             alpha=cfg.alpha,
             learning_rate_init=cfg.learning_rate,
+            batch_size="auto" if cfg.batch_size is None else cfg.batch_size,
             random_state=self._random_state,
         )
         self._epoch = 0
