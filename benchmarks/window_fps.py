@@ -142,6 +142,8 @@ def main() -> None:
     parser.add_argument("--split", action="store_true", help="also time each pass (ctx.finish between)")
     parser.add_argument("--dataset", default="classification", help="the run's dataset (default the seed's)")
     parser.add_argument("--classes", type=int, default=None, help="classes of blobs/spiral (a multiclass run)")
+    parser.add_argument("--controls", choices=("none", "folded", "open"), default="none",
+                        help="the control panel (nnviz_gl[gui]): not shown, folded to its title bar, or open")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
 
@@ -154,6 +156,8 @@ def main() -> None:
         viewer = Viewer(size, vsync=False, field_scale=args.field_scale)
         thread = TrainingThread(trainer, viewer, epochs_per_second=args.speed)
         viewer.controls = thread
+        if args.controls != "none" and not viewer.add_controls_panel(open=args.controls == "open"):
+            raise SystemExit("--controls needs the nnviz_gl[gui] extra (imgui-bundle)")
         data = trainer.dataset
         viewer.set_data(data.X_train, data.y_train, data.X_test, data.y_test)
         thread.start()

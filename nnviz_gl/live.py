@@ -59,6 +59,7 @@ def watch(
     vsync: bool = True,
     output_dir: str = ".",
     print_summary: bool = True,
+    controls_panel: bool = True,
     **training_options: Any,
 ) -> ViewerStats:
     """Open a window and watch a network train until it is closed or ``duration`` seconds pass.
@@ -67,7 +68,8 @@ def watch(
     ``activation``, ``epochs``, ...), given as a config or as keywords. Training pauses after
     ``epochs`` epochs (space trains on). ``speed`` is epochs per second (``None``: as fast as training
     goes). Prints and returns the summary ``frames=N seconds=S fps=F epochs=E``; ``epochs`` counts the
-    epochs trained during the run.
+    epochs trained during the run. ``controls_panel`` shows the playground's control panel where the
+    ``nnviz_gl[gui]`` extra is installed.
     """
     if config is not None and training_options:
         raise ValueError("pass either a TrainingConfig or training keywords, not both")
@@ -81,6 +83,8 @@ def watch(
         thread = TrainingThread(trainer, feed, epochs_per_second=speed)
         feed.thread = thread
         viewer.controls = thread
+        if controls_panel:
+            viewer.add_controls_panel()
         thread.start()
         try:
             stats = viewer.run(duration, stop_when=lambda: thread.error is not None)

@@ -91,6 +91,7 @@ class Viewer:
         w, h = check_size(size, what="window size")
         self.controls = controls
         self.extension: ViewerExtension | None = None  # e.g. a replay's timeline: keys, mouse, overlay, drawing
+        self.gui = None  # the optional control panel (window_controls.ControlPanel): first look at the mouse
         self.output_dir = Path(output_dir)
         self.clock: Callable[[], float] = time.perf_counter  # tests may replace it
         self.style = style
@@ -224,6 +225,9 @@ class Viewer:
         self.recorder.stop()
         release_current_egl()  # e.g. render_frame ran on this thread since the last frame
         glfw.make_context_current(self.window)
+        if self.gui is not None:
+            self.gui.release()  # its GL objects, and ImGui's own context
+            self.gui = None
         self.ctx.release()
         glfw.destroy_window(self.window)
         self.window = None
@@ -242,9 +246,25 @@ class Viewer:
     def on_mouse_move(self, x: float, y: float) -> None:
         """``x, y`` in screen units (what glfw reports)."""
         self.input.on_mouse_move(x, y)
+        if self.gui is not None and self.input.mouse is not None:
+            self.gui.mouse_moved(*self.input.mouse)
 
     def on_mouse_button(self, button: int, action: int, mods: int = 0) -> None:
+        if self.gui is not None and self.gui.mouse_button(button, action == glfw.PRESS):
+            return  # a click on the control panel is not a click on the field
         self.input.on_mouse_button(button, action, mods)
+
+    def add_controls_panel(self, open: bool = False) -> bool:
+        """Show the playground's control panel over the window (the ``nnviz_gl[gui]`` extra) driving
+        :attr:`controls`, folded to its title bar unless ``open``; False where the extra is not
+        installed (the keys still work)."""
+        from .window_controls import ControlPanel, gui_available
+
+        if self.controls is None or not hasattr(self.controls, "change") or not gui_available():
+            return False
+        self.gui = ControlPanel(self.ctx, self.controls, open=open)
+        self.scene.add_panel(self.gui)
+        return True
 
     @property
     def mouse(self) -> tuple[float, float] | None:

@@ -1,0 +1,230 @@
+"""The playground's control panel in the live window: change the run while it trains.
+
+An optional extra (``pip install 'nnviz_gl[gui]'``: imgui-bundle, Dear ImGui 1.92). The panel is one
+more :class:`~nnviz_gl.render.panels.Panel` of the window's scene, so it is drawn by the one draw path
+(and recorded with the window); its ImGui frame is built in :meth:`ControlPanel.prepare` and drawn by
+:class:`~nnviz_gl.render.imgui_pass.ImGuiPass`. Changes go to the training thread
+(:meth:`TrainingThread.change`): learning rate, alpha and batch size from the next epoch with the
+weights kept; shape or data changes start a new network, and the panel says so. Without the extra the
+window works with its keys, and its help says how to get the panel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from typing import Any
+
+import moderngl
+
+from ..features import FEATURES
+from ..render.layout import FrameLayout
+from ..render.panels import Panel
+from ..render.transforms import Rect
+from ..snapshot import ACTIVATIONS
+
+GUI_HINT = "control panel: pip install 'nnviz_gl[gui]'"
+SLIDERS = {  # option: (label, low, high, format, logarithmic)
+    "learning_rate": ("learning rate", 1e-5, 1.0, "%.5f", True),
+    "alpha": ("L2 (alpha)", 1e-6, 10.0, "%.6f", True),
+    "noise": ("noise", 0.0, 1.0, "%.2f", False),
+    "test_size": ("test share", 0.1, 0.9, "%.2f", False),
+}
+
+
+def gui_available() -> bool:
+    """Whether the optional control panel can be shown (imgui-bundle is installed)."""
+    return importlib.util.find_spec("imgui_bundle") is not None
+
+
+class ControlPanel(Panel):
+    """Dear ImGui controls over the frame, driving ``controls`` (a :class:`TrainingThread`)."""
+
+    def __init__(self, ctx: moderngl.Context, controls: Any, *, open: bool = False) -> None:
+        super().__init__()
+        from imgui_bundle import imgui
+
+        from ..render.imgui_pass import ImGuiPass
+
+        self.imgui = imgui
+        self.controls = controls
+        self.context = imgui.create_context()
+        imgui.set_current_context(self.context)
+        imgui.get_io().set_ini_filename("")  # no imgui.ini left in the user's folder
+        self.gui = ImGuiPass(ctx)
+        self.draw_data = None
+        self.message = ""
+        self._edits: dict[str, Any] = {}  # slider values being dragged, applied on release
+        self.widgets: dict[str, Rect] = {}  # where each control was last drawn, frame pixels (hover, tests)
+        self._last = time.perf_counter()
+        self._open_at_start = open  # folded to its title bar at first: it would cover the network
+
+    def region(self, lay: FrameLayout) -> Rect:
+        return Rect(0.0, 0.0, *lay.size)
+
+    # -- input (the window forwards glfw's events; True: the panel took it) --------------------------
+    def mouse_moved(self, x: float, y: float) -> None:
+        self._current()
+        self.imgui.get_io().add_mouse_pos_event(x, y)
+
+    def mouse_button(self, button: int, pressed: bool) -> bool:
+        self._current()
+        io = self.imgui.get_io()
+        if button < 3:
+            io.add_mouse_button_event(button, pressed)
+        return io.want_capture_mouse
+
+    def wheel(self, dx: float, dy: float) -> bool:
+        self._current()
+        io = self.imgui.get_io()
+        io.add_mouse_wheel_event(dx, dy)
+        return io.want_capture_mouse
+
+    # -- a frame -----------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        imgui = self.imgui
+        self._current()
+        io = imgui.get_io()
+        now = time.perf_counter()
+        io.delta_time = max(now - self._last, 1e-4)
+        self._last = now
+        io.display_size = self.lay.size
+        imgui.get_style().font_scale_main = max(0.8, self.lay.unit * 1.4)  # legible from 480p to 4K
+        imgui.new_frame()
+        self.build()
+        imgui.render()
+        self.draw_data = imgui.get_draw_data()
+
+    def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
+        if self.draw_data is None:
+            return
+        self._current()
+        framebuffer.viewport = (0, 0, *frame_size)
+        self.gui.draw(self.draw_data, frame_size)
+
+    def build(self) -> None:
+        """The panel's widgets, from the run's current config; a change goes to the training thread."""
+        imgui, thread = self.imgui, self.controls
+        cfg = thread.trainer.config
+        self.widgets.clear()  # only what this frame shows
+        net = self.lay.network
+        imgui.set_next_window_pos(imgui.ImVec2(net.x + net.w - 10, net.y + 10), imgui.Cond_.once,
+                                  imgui.ImVec2(1.0, 0.0))
+        imgui.set_next_window_collapsed(not self._open_at_start, imgui.Cond_.once)
+        expanded, _ = imgui.begin("training controls", None, imgui.WindowFlags_.always_auto_resize)
+        self._where("title")
+        if not expanded:
+            imgui.end()
+            return
+        if self._button("play" if thread.paused else "pause"):
+            thread.resume() if thread.paused else thread.pause()
+        imgui.same_line()
+        if self._button("step"):
+            thread.step_once()
+        imgui.same_line()
+        if self._button("reset"):
+            thread.reinitialize()
+            self.message = "new random weights, same data"
+        imgui.separator_text("step")
+        for name in ("learning_rate", "alpha"):
+            self._slider(name, getattr(cfg, name))
+        changed, batch = imgui.slider_int("batch size (0 auto)", self._edits.get("batch_size", cfg.batch_size or 0),
+                                          0, 256)
+        self._edit("batch_size", changed, batch, lambda v: None if v == 0 else v)
+        imgui.separator_text("network")
+        changed, index = imgui.combo("activation", ACTIVATIONS.index(cfg.activation), list(ACTIVATIONS))
+        if changed:
+            self._change(activation=ACTIVATIONS[index])
+        self._layers(cfg.hidden)
+        imgui.text("inputs")
+        for i, name in enumerate(FEATURES):
+            if i % 4:
+                imgui.same_line()
+            changed, on = imgui.checkbox(name, name in cfg.features)
+            if changed:
+                features = tuple(f for f in FEATURES if (f in cfg.features) != (f == name))
+                if features:
+                    self._change(features=features)
+        imgui.separator_text("data")
+        self._data(cfg)
+        if thread.last_change or self.message:
+            imgui.text_wrapped(self.message or thread.last_change)
+        imgui.end()
+
+    def _layers(self, hidden: tuple[int, ...]) -> None:
+        imgui = self.imgui
+        imgui.text(f"hidden layers: {len(hidden)}")
+        imgui.same_line()
+        if self._button("+##layers", small=True) and len(hidden) < 6:
+            self._change(hidden=hidden + (hidden[-1] if hidden else 4,))
+        imgui.same_line()
+        if self._button("-##layers", small=True):
+            self._change(hidden=hidden[:-1])
+        for i, width in enumerate(hidden):
+            imgui.text(f"  layer {i + 1}: {width} neurons")
+            imgui.same_line()
+            if self._button(f"+##n{i}", small=True) and width < 64:
+                self._change(hidden=hidden[:i] + (width + 1,) + hidden[i + 1:])
+            imgui.same_line()
+            if self._button(f"-##n{i}", small=True) and width > 1:
+                self._change(hidden=hidden[:i] + (width - 1,) + hidden[i + 1:])
+
+    def _data(self, cfg) -> None:
+        from ..training.datasets import DATASETS, DEFAULT_NOISE, MULTICLASS_DATASETS
+
+        imgui = self.imgui
+        if cfg.data_path is None:
+            changed, index = imgui.combo("dataset", DATASETS.index(cfg.dataset), list(DATASETS))
+            if changed:
+                name = DATASETS[index]
+                self._change(dataset=name, classes=None, noise=None, problem=None)
+            if cfg.dataset in MULTICLASS_DATASETS:
+                classes = self._edits.get("classes", cfg.classes or MULTICLASS_DATASETS[cfg.dataset])
+                changed, classes = imgui.slider_int("classes", classes, 2, 10)
+                self._edit("classes", changed, classes, int)
+            noise = cfg.noise if cfg.noise is not None else DEFAULT_NOISE[cfg.dataset]
+            self._slider("noise", noise)
+        else:
+            imgui.text(f"data: {cfg.data_path}")
+        self._slider("test_size", cfg.test_size)
+        kind = self.controls.trainer.dataset.kind
+        imgui.text(f"problem: {kind}")
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _button(self, label: str, small: bool = False) -> bool:
+        pressed = (self.imgui.small_button if small else self.imgui.button)(label)
+        self._where(label)
+        return pressed
+
+    def _where(self, name: str) -> None:
+        low, high = self.imgui.get_item_rect_min(), self.imgui.get_item_rect_max()
+        self.widgets[name] = Rect(low.x, low.y, high.x - low.x, high.y - low.y)
+
+    def _slider(self, name: str, value: float) -> None:
+        label, low, high, fmt, log = SLIDERS[name]
+        flags = self.imgui.SliderFlags_.logarithmic if log else 0
+        changed, value = self.imgui.slider_float(label, self._edits.get(name, value), low, high, fmt, flags)
+        self._where(name)
+        self._edit(name, changed, value, float)
+
+    def _edit(self, name: str, changed: bool, value: Any, convert) -> None:
+        """A dragged value shows at once and is applied when the slider is let go."""
+        if changed:
+            self._edits[name] = value
+        if self.imgui.is_item_deactivated_after_edit() and name in self._edits:
+            self._change(**{name: convert(self._edits.pop(name))})
+
+    def _change(self, **options: Any) -> None:
+        self.message = ""
+        try:
+            self.controls.change(**options)
+        except ValueError as error:
+            self.message = str(error)
+
+    def _current(self) -> None:
+        self.imgui.set_current_context(self.context)
+
+    def release(self) -> None:
+        self._current()
+        self.gui.release()
+        self.imgui.destroy_context(self.context)

@@ -1,0 +1,152 @@
+"""The playground's control panel (the nnviz_gl[gui] extra) in a real window under Xvfb, driven by real
+mouse events (xdotool): its buttons step and reset the run, its slider changes the step with the
+weights kept, its layer buttons reset the network and say so; without the extra the window still works."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from polling import poll_until
+
+pytest.importorskip("imgui_bundle")
+pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
+
+import nnviz_gl as nv  # noqa: E402
+from nnviz_gl.training.bus import TrainingThread  # noqa: E402
+
+TITLE = "nnviz-gl controls test"
+SIZE = (1280, 720)
+
+
+@pytest.fixture(scope="module")
+def window(display):
+    from nnviz_gl.sinks.window import Viewer
+
+    viewer = Viewer(SIZE, title=TITLE, vsync=False)
+    trainer = nv.SklearnTrainer(nv.TrainingConfig(dataset="moons", n_samples=120, hidden=(4,)))
+    thread = TrainingThread(trainer, viewer, epochs_per_second=None)
+    thread.pause()
+    viewer.controls = thread
+    assert viewer.add_controls_panel(open=True)
+    d = trainer.dataset
+    viewer.set_data(d.X_train, d.y_train, d.X_test, d.y_test)
+    thread.start()
+    poll_until(lambda: (viewer.frame() or True) and viewer.glide.target is not None, 10, "no first snapshot")
+    for _ in range(3):  # ImGui lays a new window out over its first frames
+        viewer.frame()
+    yield viewer, thread
+    thread.stop()
+    thread.join(10)
+    viewer.release()
+
+
+def xdotool(*args: str) -> None:
+    subprocess.run(["xdotool", *args], check=True, capture_output=True, timeout=10)
+
+
+def window_id() -> str:
+    found = subprocess.run(["xdotool", "search", "--name", TITLE], capture_output=True, text=True, timeout=10)
+    return found.stdout.split()[0]
+
+
+def frames_until(viewer, condition, what: str) -> None:
+    """Run the window's loop (events in, frames drawn: ImGui takes one event a frame) until ``condition``."""
+    import glfw
+
+    def one() -> bool:
+        glfw.poll_events()
+        viewer.frame()
+        return condition()
+
+    poll_until(one, 10.0, what)
+
+
+def click(viewer, name: str, at_x: float | None = None) -> None:
+    """A click on a control: its middle, or ``at_x`` pixels from its left end."""
+    r = viewer.gui.widgets[name]
+    x = r.x + (r.w / 2 if at_x is None else at_x)
+    xdotool("mousemove", "--window", window_id(), str(int(x)), str(int(r.y + r.h / 2)))
+    frames_until(viewer, lambda: True, "")
+    xdotool("click", "1")
+
+
+def test_the_panel_is_drawn_over_the_network_panel(window):
+    viewer, _ = window
+    step = viewer.gui.widgets["step"]
+    net = viewer.scene.layout.network
+    assert net.contains(step.x, step.y), "the panel sits in the network panel's corner"
+    rgb = viewer.read_rgb()
+    button = rgb[int(step.y + 2):int(step.y + step.h - 2), int(step.x + 2):int(step.x + step.w - 2)]
+    assert button.size and button.reshape(-1, 3).std(axis=0).max() > 10, "the button and its text are drawn"
+
+
+def test_step_and_reset_buttons_drive_the_training_thread(window):
+    viewer, thread = window
+    xdotool("windowfocus", "--sync", window_id())
+    before = thread.epochs_run
+    click(viewer, "step")
+    frames_until(viewer, lambda: thread.epochs_run == before + 1, "the step button's epoch")
+    frames_until(viewer, lambda: viewer.glide.target.epoch >= 1, "the stepped snapshot")
+    click(viewer, "reset")
+    frames_until(viewer, lambda: viewer.glide.target.epoch == 0, "the reset network's epoch 0")
+
+
+def test_a_layer_button_resets_the_network_and_says_so(window):
+    viewer, thread = window
+    click(viewer, "+##layers")
+    frames_until(viewer, lambda: viewer.glide.target.architecture.layer_sizes == (2, 4, 4, 1), "a second layer")
+    assert thread.last_change == "hidden 4,4: a new network (the weights were reset)"
+
+
+def test_dragging_the_learning_rate_keeps_the_weights(window):
+    viewer, thread = window
+    before = thread.trainer.config.learning_rate
+    r = viewer.gui.widgets["learning_rate"]
+    wid = window_id()
+    y = str(int(r.y + r.h / 2))
+    xdotool("mousemove", "--window", wid, str(int(r.x + r.w * 0.5)), y)
+    frames_until(viewer, lambda: True, "")
+    xdotool("mousedown", "1")
+    frames_until(viewer, lambda: True, "")
+    xdotool("mousemove", "--window", wid, str(int(r.x + r.w * 0.9)), y)
+    frames_until(viewer, lambda: True, "")
+    xdotool("mouseup", "1")
+    frames_until(viewer, lambda: thread.last_change is not None and "learning rate" in thread.last_change,
+                 "the learning rate change")
+    assert thread.last_change.endswith("from the next epoch (weights kept)")
+    assert thread.trainer.config.learning_rate > before
+
+
+def test_the_panel_starts_folded_and_opens_with_a_click(window):
+    """By default only its title bar shows (it would cover the network); a click on it opens it."""
+    viewer, thread = window
+    from nnviz_gl.sinks.window_controls import ControlPanel
+
+    folded = ControlPanel(viewer.ctx, thread)
+    folded.place(viewer.scene.layout)
+    viewer.gui.release()
+    viewer.scene.panels[viewer.scene.panels.index(viewer.gui)] = folded
+    viewer.gui = folded
+    for _ in range(3):
+        viewer.frame()
+    title = folded.widgets["title"]
+    assert "step" not in folded.widgets and title.h < 40
+    click(viewer, "title", at_x=title.h / 2)  # the fold arrow at the title bar's left end
+    frames_until(viewer, lambda: "step" in folded.widgets, "the panel opening")
+
+
+def test_without_the_extra_the_window_still_works(display, tmp_path):
+    """imgui_bundle hidden from the interpreter: watch runs with its keys and says how to get the panel."""
+    code = ("import sys; sys.modules['imgui_bundle'] = None\n"
+            "import nnviz_gl as nv\n"
+            "from nnviz_gl.sinks.window_controls import gui_available\n"
+            "assert not gui_available()\n"
+            "nv.watch(dataset='moons', n_samples=100, hidden=(3,), duration=1.5, vsync=False)\n")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "frames=" in done.stdout and time.monotonic() - start < 120
