@@ -42,12 +42,17 @@ CLICK_HELP = {
     "regression": ("        click the field: add a point (left the lowest target, right the highest)",
                    "1-9     pick what left adds: 1 lowest ... 9 highest target"),
 }
-HELP_LINES = TRAINING_HELP + CLICK_HELP["binary"]
+ZOOM_HELP = (
+    "wheel   zoom the field about the mouse",
+    "drag    pan the field (any button; a click without a drag adds a point)",
+    "0       reset the zoom and pan",
+)
+HELP_LINES = TRAINING_HELP + CLICK_HELP["binary"] + ZOOM_HELP
 
 
 def help_lines(kind: str) -> tuple[str, ...]:
     """The window's help for a model of this kind ("binary", "multiclass", "regression")."""
-    return TRAINING_HELP + CLICK_HELP[kind]
+    return TRAINING_HELP + CLICK_HELP[kind] + ZOOM_HELP
 
 
 class HeadsUp:
