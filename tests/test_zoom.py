@@ -185,6 +185,7 @@ def test_wheel_zooms_about_the_cursor_and_the_field_is_predict_proba_there(windo
     pump_until(viewer, lambda: not viewer.view.current, "0: home")
     home = viewer.scene.bounds
     field = viewer.scene.layout.field
+    texture, compiles = viewer.scene.field.texture, viewer.scene.field.compiles
     cursor = spot(viewer, 0.45, 0.4)
     under = pixel_to_data(cursor, home, field)
     xdotool("mousemove", "--window", wid, *map(str, cursor), "click", "--repeat", "3", "--delay", "30", "4")
@@ -196,6 +197,9 @@ def test_wheel_zooms_about_the_cursor_and_the_field_is_predict_proba_there(windo
     assert pixel_to_data(cursor, zoomed, field) == pytest.approx(under, abs=1e-9)  # still under the cursor
     rgb = at_rest(viewer, wid)
     check_view(rgb, proba(model), moons, zoomed, texel_px(viewer))
+    # re-evaluated into the same texture by the same program; the heads-up line says how to go back
+    assert viewer.scene.field.texture is texture and viewer.scene.field.compiles == compiles
+    assert f"zoom {ZOOM_STEP ** 3:.3g}x (0: reset)" in viewer.hud.items()[0].text
     with pytest.raises(AssertionError):
         check_view(rgb, proba(model), moons, home, texel_px(viewer))
     # wheel down zooms out about another spot, the same way
@@ -209,6 +213,7 @@ def test_wheel_zooms_about_the_cursor_and_the_field_is_predict_proba_there(windo
     xdotool("key", "0")
     pump_until(viewer, lambda: viewer.scene.bounds == home, "0: back home")
     check_view(at_rest(viewer, wid), proba(model), moons, home, texel_px(viewer))
+    assert "(0: reset)" not in viewer.hud.items()[0].text
 
 
 @needs_xdotool
@@ -228,6 +233,7 @@ def test_a_drag_pans_by_the_drag_and_adds_no_point(window, moons, model):
     assert viewer.scene.bounds == pytest.approx(expected, abs=1e-9)
     assert pixel_to_data(end, viewer.scene.bounds, field) == pytest.approx(grabbed, abs=1e-9)  # moved with the mouse
     assert viewer.controls.points == []  # a drag is no click
+    assert "panned (0: reset)" in viewer.hud.items()[0].text
     check_view(at_rest(viewer, wid), proba(model), moons, expected, texel_px(viewer))
 
 

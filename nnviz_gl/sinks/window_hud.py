@@ -101,7 +101,7 @@ class HeadsUp:
         key = (round(self.fps), self.status(), message, self.show_help, v.recording, hover.edge, hover.neuron,
                v.glide.version if hover.edge is not None else 0, v.fb_size, v.scene.layout is not None,
                None if v.extension is None else v.extension.overlay_state(), self.field_readout(),
-               hover.clicks()[0] if v.controls is not None else None)
+               hover.clicks()[0] if v.controls is not None else None, v.view.current)
         if key == self._key:
             return
         self._key = key
@@ -120,6 +120,8 @@ class HeadsUp:
             parts.append(self.status())
         if v.recording:
             parts.append("REC")
+        if v.view.current is not None:
+            parts.append(v.view.describe())
         parts.append("h: help")
         bottom = net.y + net.h - 8 * lay.unit
         items = [TextItem("   ·   ".join(parts), net.x + 10 * lay.unit, bottom, size,

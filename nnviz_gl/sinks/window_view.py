@@ -45,6 +45,13 @@ class ViewControl:
         """What the field panel shows now."""
         return self.viewer.scene.bounds
 
+    def describe(self) -> str:
+        """The heads-up line's word on a zoomed or panned view, and how to leave it."""
+        if self.current is None or self.home is None:
+            return ""
+        zoom = (self.home[1] - self.home[0]) / (self.current[1] - self.current[0])
+        return ("panned" if math.isclose(zoom, 1.0) else f"zoom {zoom:.3g}x") + " (0: reset)"
+
     def home_for(self, points) -> Bounds | None:
         """The home view for new points: the fixed one, or the old one while the points stay inside it
         (a clicked point must land where it was clicked), else None (the scene takes their extent)."""
