@@ -289,3 +289,31 @@ def test_the_neuron_probe_is_evaluated_at_the_zoomed_view(window, moons, model):
     check_colours(truth, keep_from_line_px=keep_from_line(view, texel_px(viewer)), min_pixels=1000, **EXACT)
     viewer.view.reset()
     assert viewer.scene.bounds == data_bounds(moons.X_train, moons.X_test)
+
+
+# -- the replay window ----------------------------------------------------------------------------------
+def test_replay_opens_at_its_view_zooms_and_0_goes_back_to_it(display, moons, model, tmp_path):
+    import glfw
+
+    run = tmp_path / "run.nnviz"
+    with nv.TrajectoryWriter(run, moons.X_train, moons.y_train, moons.X_test, moons.y_test) as writer:
+        writer.publish(nv.Snapshot.from_sklearn(model, epoch=1))
+    with nv.Replay(run, size=SIZE, visible=False, vsync=False, field_scale=None, view=VIEW) as replay:
+        viewer = replay.viewer
+        assert viewer.draw()
+        check_view(viewer.read_rgb(), proba(model), moons, VIEW, texel_px(viewer))
+        centre = spot(viewer, 0.5, 0.5)
+        viewer.on_mouse_move(*centre)
+        viewer.on_scroll(0.0, 1.0)
+        zoomed = viewer.scene.bounds
+        assert zoomed[1] - zoomed[0] == pytest.approx((VIEW[1] - VIEW[0]) / ZOOM_STEP)
+        viewer.on_scroll(0.0, -1.0)  # and out again: home, not "zoom 1x"
+        assert viewer.view.current is None and viewer.scene.bounds == pytest.approx(VIEW)
+        viewer.on_scroll(0.0, 2.0)
+        viewer.on_key(glfw.KEY_0, glfw.PRESS)
+        assert viewer.scene.bounds == VIEW and viewer.view.current is None
+
+
+def test_bad_replay_view_is_one_line(tmp_path):
+    one_line_error(run_cli("replay", "missing.nnviz", "--view", "0,1,1,0", cwd=tmp_path), "--view", "y0 < y1", code=2)
+    assert list(tmp_path.iterdir()) == []

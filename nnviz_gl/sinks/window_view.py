@@ -74,7 +74,10 @@ class ViewControl:
     def show(self, bounds: Bounds | None) -> None:
         """Show ``bounds`` (None: the home view)."""
         scene = self.viewer.scene
-        self.current = None if bounds is None or bounds == self.home else check_view(bounds)
+        home = self.home
+        at_home = bounds is None or (home is not None and all(  # zoomed in and out again: home, not "1x"
+            math.isclose(a, b, abs_tol=1e-9 * (home[1] - home[0] + home[3] - home[2])) for a, b in zip(bounds, home)))
+        self.current = None if at_home else check_view(bounds)
         scene.set_view(self.current or self.home or scene.bounds)
         self.viewer.hud.invalidate()
 
