@@ -257,6 +257,9 @@ def test_a_click_after_zooming_adds_the_point_under_it_and_new_data_keeps_the_zo
     want, unzoomed = pixel_to_data(target, zoomed, field), pixel_to_data(target, home, field)
     assert (x, y) == pytest.approx(want, abs=1e-9) and label == 0
     assert np.hypot(want[0] - unzoomed[0], want[1] - unzoomed[1]) > 0.1  # the zoom made the difference
+    p = viewer.shown.predict_proba(np.array([want]))[0]  # the hover read-out is of the zoomed view's point
+    assert viewer.hud.field_readout().startswith(f"({want[0]:.2f}, {want[1]:.2f})   class ")
+    assert f"{p.max():.2f}" in viewer.hud.field_readout()
     # a click moved by less than DRAG_PX is still a click
     xdotool("mousedown", "3", "mousemove", "--window", wid, str(target[0] + int(DRAG_PX) - 1), str(target[1]),
             "mouseup", "3")
