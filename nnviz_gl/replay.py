@@ -35,7 +35,9 @@ HELP_LINES = (
     "left, right  one snapshot back / forward",
     "Home, End    first / last snapshot",
     "+ / -        speed (snapshots per second)",
-    "drag         on the timeline: scrub",
+    "drag         on the timeline: scrub; in the field: pan",
+    "wheel        zoom the field about the mouse",
+    "0            reset the zoom and pan",
     "s            save a PNG of this frame",
     *record_help(13),
     "h            this help",
@@ -83,6 +85,7 @@ class Replay:
         vsync: bool = True,
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
+        view: tuple[float, float, float, float] | None = None,
     ) -> None:
         self.speed = check_speed(speed)
         owns_reader = not isinstance(source, TrajectoryReader)
@@ -92,7 +95,8 @@ class Replay:
             if len(self.reader) == 0 and self.reader.refresh() == 0:
                 raise TrajectoryError(f"{str(self.reader.path)!r} holds no complete snapshot yet")
             self.viewer = Viewer(size, title=f"nnviz-gl replay · {Path(self.reader.path).name}",
-                                 field_scale=field_scale, vsync=vsync, visible=visible, output_dir=output_dir)
+                                 field_scale=field_scale, vsync=vsync, visible=visible, output_dir=output_dir,
+                                 view=view)
         except BaseException:
             if owns_reader:
                 self.reader.close()
@@ -308,14 +312,16 @@ def replay(
     vsync: bool = True,
     output_dir: str | os.PathLike[str] = ".",
     print_summary: bool = True,
+    view: tuple[float, float, float, float] | None = None,
 ) -> ReplayStats:
     """Open a window on the recorded run at ``path`` until it is closed or ``duration`` seconds pass.
 
     Prints and returns the summary ``frames=N seconds=S fps=F snapshots=K epoch=E`` (K: snapshots in the
-    file at the end, E: the epoch on screen at the end).
+    file at the end, E: the epoch on screen at the end). ``view`` (xmin, xmax, ymin, ymax) is the field
+    panel's home view (default: the points' extent plus 0.5).
     """
     with Replay(path, size=size, speed=speed, field_scale=field_scale, vsync=vsync,
-                output_dir=output_dir) as window:
+                output_dir=output_dir, view=view) as window:
         stats = window.run(duration)
     if print_summary:
         print(stats.line(), file=sys.stdout, flush=True)

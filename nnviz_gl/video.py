@@ -16,6 +16,7 @@ import numpy as np
 
 from .points import check_points
 from .render.frame import FrameRenderer
+from .render.transforms import Bounds, check_view
 from .sinks.ffmpeg import VideoWriter
 from .sinks.ffmpeg_process import check_output_path
 from .sinks.finalise import FinaliseStopped, cpu_time, finalising
@@ -36,6 +37,8 @@ class VideoRecorder:
     The points may also come after construction, through :meth:`set_data` before the first publish:
     the GL context and ffmpeg then start while the data is still being made (``nnviz-gl render`` does
     this while its training worker imports scikit-learn). Without any, the field is drawn over -1..1.
+    ``view=(xmin, xmax, ymin, ymax)`` fixes the data rectangle the field panel shows (default: the
+    points' extent plus 0.5), as ``nnviz-gl render --view`` does.
 
     How the ``with`` block ends decides what becomes of the video (an existing file at ``path`` is only
     ever replaced by a finished video):
@@ -70,12 +73,14 @@ class VideoRecorder:
         queue_snapshots: int = 4,
         on_frame: Callable[[int], None] | None = None,
         record: str | Path | None = None,
+        view: tuple[float, float, float, float] | None = None,
     ) -> None:
         if int(frames_per_epoch) < 1:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
         self.size = check_size(size)
+        self.view = None if view is None else check_view(view)
         self.frames_per_epoch = int(frames_per_epoch)
-        self._loop = _RenderLoop(SnapshotQueue(queue_snapshots), self.frames_per_epoch, on_frame)
+        self._loop = _RenderLoop(SnapshotQueue(queue_snapshots), self.frames_per_epoch, on_frame, self.view)
         self._queue = self._loop.queue
         self._published = False
         self.trajectory: TrajectoryWriter | None = None
@@ -244,8 +249,10 @@ class _RenderLoop:
     """The render thread's work. It holds no reference to its ``VideoRecorder``, so a recorder dropped
     without ``close()`` is collected, and its finalizer (:meth:`abandon`) ends this thread and ffmpeg."""
 
-    def __init__(self, queue: SnapshotQueue, frames_per_epoch: int, on_frame: Callable[[int], None] | None) -> None:
+    def __init__(self, queue: SnapshotQueue, frames_per_epoch: int, on_frame: Callable[[int], None] | None,
+                 view: Bounds | None = None) -> None:
         self.queue = queue
+        self.view = view
         self.frames_per_epoch = frames_per_epoch
         self.on_frame = on_frame
         self.renderer: FrameRenderer | None = None
@@ -269,6 +276,8 @@ class _RenderLoop:
             self.error = exc
             self.ready.set()
             return
+        if self.view is not None:  # also without points
+            self.renderer.scene.set_view(self.view)
         self.ready.set()
         try:
             previous: Snapshot | None = None
@@ -276,7 +285,7 @@ class _RenderLoop:
                 if self.stop.is_set():
                     break
                 if previous is None and self.data is not None:  # set before the first publish
-                    self.renderer.set_data(*self.data)
+                    self.renderer.set_data(*self.data, bounds=self.view)
                 self._draw_epoch(previous, snapshot)
                 previous = snapshot
         except BaseException as exc:

@@ -329,7 +329,7 @@ def test_clicks_in_the_field_add_points_of_each_class(live) -> None:
         pixel = (f.x + spot[0] * f.w, f.y + spot[1] * f.h)
         expected = pixel_to_data(pixel, viewer.scene.bounds, f)
         viewer.on_mouse_move(*pixel)
-        viewer.on_mouse_button(button, glfw.PRESS)
+        viewer.on_mouse_button(button, glfw.PRESS); viewer.on_mouse_button(button, glfw.RELEASE)
         wait_for(lambda: len(trainer.dataset.X_train) == n + 1)
         n += 1
         assert trainer.dataset.X_train[-1] == pytest.approx(expected)
@@ -339,7 +339,7 @@ def test_clicks_in_the_field_add_points_of_each_class(live) -> None:
     settle(viewer)
     assert viewer.scene.bounds == bounds  # the view stays still, so the point is where it was clicked
     viewer.on_mouse_move(2, 2)
-    viewer.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS)  # outside the field: nothing
+    viewer.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.PRESS); viewer.on_mouse_button(glfw.MOUSE_BUTTON_LEFT, glfw.RELEASE)  # outside the field: nothing
     drained(thread)  # a point asked for by that click would have been added by now
     assert len(trainer.dataset.X_train) == n
 

@@ -76,16 +76,18 @@ class FieldView:
         return max(1.5, 2.5 * self.unit)
 
 
-def field_view(size: tuple[int, int], X: np.ndarray, X_test: np.ndarray | None = None, n_classes: int = 2
-               ) -> FieldView:
-    """The field panel of a frame of ``size`` showing the points X (and X_test) with the default bounds,
-    and where a legend of ``n_classes`` (or a regression's colour bar, smaller) may lie over it."""
+def field_view(size: tuple[int, int], X: np.ndarray, X_test: np.ndarray | None = None, n_classes: int = 2,
+               bounds: tuple[float, float, float, float] | None = None) -> FieldView:
+    """The field panel of a frame of ``size`` showing the points X (and X_test) with the default bounds (or
+    ``bounds``, a zoomed view), and where a legend of ``n_classes`` (or a regression's colour bar, smaller)
+    may lie over it."""
     lay = frame_layout(size)
     x, y_gl, w, h = lay.field.gl_viewport(size[1])  # the whole pixels the panel is drawn into
     y0 = size[1] - y_gl - h
     box = legend_bounds(lay, n_classes)  # a classifier's legend, whatever its class names
     legend = (int(np.floor(box.x)) - x - 1, int(np.floor(box.y)) - y0 - 1, int(np.ceil(box.w)) + 3, int(np.ceil(box.h)) + 3)
-    return FieldView(tuple(size), x, y0, w, h, data_bounds(X, X_test), lay.unit, legend)
+    bounds = data_bounds(X, X_test) if bounds is None else tuple(map(float, bounds))
+    return FieldView(tuple(size), x, y0, w, h, bounds, lay.unit, legend)
 
 
 def invert_colours(rgb: np.ndarray, style: Style = DEFAULT_STYLE) -> tuple[np.ndarray, np.ndarray]:

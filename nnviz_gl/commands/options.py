@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -138,6 +139,33 @@ def check_distinct_files(output: str, inputs: dict[str, str | None]) -> None:
             same = os.path.samefile(path, out)
         if same:
             raise CliError(f"the output {output} is the same file as {flag} {path}; give the video another name")
+
+
+def view_bounds(text: str) -> tuple[float, float, float, float]:
+    """``--view x0,x1,y0,y1``: the data rectangle the field panel shows."""
+    from ..render.transforms import check_view  # numpy and pyrr only, no GL
+
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected four numbers x0,x1,y0,y1 such as -2,2,-1.5,1.5; got {text!r}") from None
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"expected four numbers x0,x1,y0,y1 such as -2,2,-1.5,1.5; got {len(values)} in {text!r}")
+    try:
+        return check_view(values)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def allow_negative_lists(parser: argparse.ArgumentParser) -> None:
+    """Let a value such as ``--view -2,2,-1,1`` be a value: argparse takes an argument that starts with
+    '-' for an option unless it is one plain negative number (its matcher is reset per parser)."""
+    parser._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-(\d|\.\d|inf|nan)[^,\s]*,", re.IGNORECASE)
+
+
+VIEW_HELP = ("the data rectangle the field panel shows, x0,x1,y0,y1 (x0 < x1, y0 < y1), e.g. -2,2,-1.5,1.5; "
+             "the field is evaluated there, points outside are clipped (default: the points' extent plus 0.5)")
 
 
 def layers(text: str) -> tuple[int, ...]:

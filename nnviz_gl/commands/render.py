@@ -29,6 +29,7 @@ def add_parser(sub) -> None:
                     "when there is one, Mesa's llvmpipe when not.",
         epilog=cli.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    cli.allow_negative_lists(render)  # --view -2,2,-1,1
     out = render.add_argument_group("output")
     out.add_argument("-o", "--output", default="training.mp4", help="video file to write (default training.mp4)")
     out.add_argument("-q", "--quality", choices=list(cli.QUALITIES), default="h",
@@ -49,6 +50,7 @@ def add_parser(sub) -> None:
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
+    out.add_argument("--view", type=cli.view_bounds, default=None, metavar="X0,X1,Y0,Y1", help=cli.VIEW_HELP)
     out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
                      help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             recorder = VideoRecorder(
                 args.output, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
-                field_scale=args.field_scale, gpu=args.gpu,
+                field_scale=args.field_scale, gpu=args.gpu, view=args.view,
             )
             with recorder:  # from here on, any failure still finalises or removes the video
                 recorder.set_data(*data())

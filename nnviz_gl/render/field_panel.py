@@ -102,6 +102,13 @@ class FieldPanel(Panel):
         self._labels_for = None
         self.dirty = self.points_dirty = True
 
+    def set_view(self, bounds: Bounds) -> None:
+        """Show another data rectangle (zoom, pan): the field is evaluated there and the points laid out
+        again at the next :meth:`prepare`; a uniform and a buffer write, never a new GL object."""
+        if bounds != self.bounds:
+            self.bounds = bounds
+            self.dirty = self.points_dirty = True
+
     def upload(self, snapshot: Snapshot) -> None:
         self._match_labels(snapshot)
         self.field.upload(snapshot)

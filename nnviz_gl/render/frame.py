@@ -101,8 +101,12 @@ _shared: FrameRenderer | None = None
 
 def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None, previous: Snapshot | None = None,
-                 size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None) -> np.ndarray:
+                 size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None,
+                 view: tuple[float, float, float, float] | None = None) -> np.ndarray:
     """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
+
+    ``view`` is the data rectangle (xmin, xmax, ymin, ymax) the field panel shows (default: the
+    points' extent plus 0.5); the field is evaluated there, points outside it are clipped.
 
     The context and scene are made on the first call and reused, so calling this in a loop is cheap.
     """
@@ -111,6 +115,6 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
         _shared = FrameRenderer(size, field_scale=field_scale)
     _shared.resize(size)
     _shared.scene.set_field_scale(field_scale)
-    _shared.set_data(X, y, X_test, y_test)
+    _shared.set_data(X, y, X_test, y_test, bounds=view)
     _shared.draw(snapshot, previous)
     return _shared.read_rgb()

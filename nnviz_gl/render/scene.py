@@ -19,7 +19,7 @@ from .legend import LegendPanel
 from .panels import NetworkPanel, Panel, TitlePanel
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
-from .transforms import Bounds, data_bounds
+from .transforms import Bounds, check_view, data_bounds
 
 
 def check_field_scale(field_scale: float | None) -> float | None:
@@ -101,8 +101,14 @@ class Scene:
             if X_test is None or y_test is None:
                 raise DataError("give both X_test and y_test, or neither")
             X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
-        self.field_panel.set_data((X, y, X_test, y_test), bounds if bounds is not None else data_bounds(X, X_test))
+        bounds = check_view(bounds) if bounds is not None else data_bounds(X, X_test)
+        self.field_panel.set_data((X, y, X_test, y_test), bounds)
         self._dirty_style = True  # the legend's value range follows the data
+
+    def set_view(self, bounds: Bounds) -> None:
+        """The data rectangle the field panel shows (zoom and pan), keeping the points and the legend's
+        value range (fixed by the data, not the view); see :func:`~nnviz_gl.render.transforms.check_view`."""
+        self.field_panel.set_view(check_view(bounds))
 
     def upload(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
         """Buffer and texture writes for a new snapshot; a recompile only if the architecture changed."""

@@ -79,6 +79,22 @@ class DataView:
         """(n, 2) frame pixels -> (n, 2) data points (the inverse of :meth:`to_pixels`)."""
         return _apply(matrix44.inverse(self.matrix()), pixels)
 
+    def zoomed(self, pixel: tuple[float, float], factor: float) -> Bounds:
+        """The bounds ``factor`` times as wide and high (below 1: zoomed in) whose data point under
+        ``pixel`` is the one under it now: the data under the cursor stays under the cursor."""
+        ax, ay = self.to_data([pixel])[0]
+        xmin, xmax, ymin, ymax = self.bounds
+        return (float(ax + (xmin - ax) * factor), float(ax + (xmax - ax) * factor),
+                float(ay + (ymin - ay) * factor), float(ay + (ymax - ay) * factor))
+
+    def dragged(self, by_pixels: tuple[float, float]) -> Bounds:
+        """The bounds that show each data point ``by_pixels`` (frame pixels, y down) further: a pan
+        that moves the picture with the mouse."""
+        xmin, xmax, ymin, ymax = self.bounds
+        dx = by_pixels[0] * (xmax - xmin) / self.panel.w
+        dy = by_pixels[1] * (ymax - ymin) / self.panel.h
+        return (float(xmin - dx), float(xmax - dx), float(ymin + dy), float(ymax + dy))
+
 
 @lru_cache(maxsize=256)
 def _orthographic(x: float, y: float, w: float, h: float) -> np.ndarray:
@@ -91,6 +107,23 @@ def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     points = np.asarray(points, np.float64).reshape(-1, 2)
     homogeneous = np.column_stack([points, np.zeros(len(points)), np.ones(len(points))])
     return (homogeneous @ matrix)[:, :2]
+
+
+def check_view(view: object) -> Bounds:
+    """A data rectangle given as (xmin, xmax, ymin, ymax): four finite numbers, each min below its max.
+    Raises ValueError saying what is wrong."""
+    try:
+        values = tuple(float(v) for v in view)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"a view is four numbers x0,x1,y0,y1; got {view!r}") from None
+    if len(values) != 4:
+        raise ValueError(f"a view is four numbers x0,x1,y0,y1; got {len(values)}")
+    if not all(np.isfinite(values)):
+        raise ValueError(f"a view's x0,x1,y0,y1 must be finite numbers, got {','.join(map(str, values))}")
+    x0, x1, y0, y1 = values
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"a view needs x0 < x1 and y0 < y1, got {x0:g},{x1:g},{y0:g},{y1:g}")
+    return values  # type: ignore[return-value]
 
 
 def data_bounds(*arrays: np.ndarray | None, pad: float = 0.5) -> Bounds:

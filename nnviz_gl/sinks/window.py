@@ -32,6 +32,7 @@ from .window_glide import Glide
 from .window_hud import HeadsUp
 from .window_input import WindowInput
 from .window_recording import WindowRecorder
+from .window_view import ViewControl
 
 __all__ = ["NoDisplayError", "Viewer", "ViewerExtension", "ViewerStats", "WINDOW_FIELD_SCALE"]
 
@@ -73,7 +74,9 @@ class Viewer:
     ``step_once()``, ``speed``, ``reinitialize()``, ``new_data()`` and ``add_point(x, y, label)`` —
     a :class:`~nnviz_gl.training.bus.TrainingThread` has them. Without it those keys say so on screen.
     ``field_scale`` is the field texture's resolution per window pixel (0.35: an eighth of the shader
-    work, bilinearly smoothed). ``vsync=False`` draws as fast as it can (benchmarks).
+    work, bilinearly smoothed). ``vsync=False`` draws as fast as it can (benchmarks). ``view`` fixes
+    the field panel's home view (xmin, xmax, ymin, ymax; default: the points' extent plus 0.5), which
+    the wheel zooms, a drag pans and key 0 returns to (:attr:`view`).
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class Viewer:
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
         style: Style = DEFAULT_STYLE,
+        view: tuple[float, float, float, float] | None = None,
     ) -> None:
         w, h = check_size(size, what="window size")
         self.controls = controls
@@ -98,7 +102,7 @@ class Viewer:
         self.glide = Glide()
         self._data_lock = threading.Lock()
         self._pending_data: tuple[np.ndarray, ...] | None = None
-        self._bounds: tuple[float, float, float, float] | None = None
+        self.view = ViewControl(self, view)  # checked before the window opens
 
         glfw_acquire()
         try:
@@ -129,6 +133,9 @@ class Viewer:
         glfw.set_key_callback(self.window, lambda _w, key, _sc, action, mods: self.on_key(key, action, mods))
         glfw.set_cursor_pos_callback(self.window, lambda _w, x, y: self.on_mouse_move(x, y))
         glfw.set_mouse_button_callback(self.window, lambda _w, b, action, mods: self.on_mouse_button(b, action, mods))
+        glfw.set_scroll_callback(self.window, lambda _w, dx, dy: self.on_scroll(dx, dy))
+        if self.view.home is not None:
+            self.scene.set_view(self.view.home)
 
     # -- data in (any thread) -----------------------------------------------------------------
     def publish(self, snapshot: Snapshot) -> None:
@@ -250,9 +257,16 @@ class Viewer:
             self.gui.mouse_moved(*self.input.mouse)
 
     def on_mouse_button(self, button: int, action: int, mods: int = 0) -> None:
-        if self.gui is not None and self.gui.mouse_button(button, action == glfw.PRESS):
-            return  # a click on the control panel is not a click on the field
+        captured = self.gui is not None and self.gui.mouse_button(button, action == glfw.PRESS)
+        if captured and action == glfw.PRESS:
+            return  # a press on the control panel is not a click or a drag on the field (its release ends one)
         self.input.on_mouse_button(button, action, mods)
+
+    def on_scroll(self, dx: float, dy: float) -> None:
+        """Wheel notches (``dy`` up positive: zoom in), as glfw reports them."""
+        if self.gui is not None and self.gui.wheel(dx, dy):
+            return  # the wheel over the control panel scrolls it, not the field
+        self.input.on_scroll(dx, dy)
 
     def add_controls_panel(self, open: bool = False) -> bool:
         """Show the playground's control panel over the window (the ``nnviz_gl[gui]`` extra) driving
@@ -296,13 +310,8 @@ class Viewer:
         X, y, X_test, y_test = data
         points = np.concatenate([np.asarray(a, np.float64).reshape(-1, 2) for a in (X, X_test) if a is not None])
         points = points[np.isfinite(points).all(axis=1)]
-        old = self._bounds
-        # keep the view still while the points stay inside it (a clicked point must land where clicked)
-        inside = old is not None and len(points) > 0 and bool(
-            (points[:, 0] >= old[0]).all() and (points[:, 0] <= old[1]).all()
-            and (points[:, 1] >= old[2]).all() and (points[:, 1] <= old[3]).all())
-        self.scene.set_data(X, y, X_test, y_test, bounds=old if inside else None)
-        self._bounds = self.scene.bounds
+        self.scene.set_data(X, y, X_test, y_test, bounds=self.view.home_for(points))
+        self.view.data_set(self.scene.bounds)
 
     def _resized(self, size: tuple[int, int]) -> None:
         self.fb_size = size

@@ -42,12 +42,17 @@ CLICK_HELP = {
     "regression": ("        click the field: add a point (left the lowest target, right the highest)",
                    "1-9     pick what left adds: 1 lowest ... 9 highest target"),
 }
-HELP_LINES = TRAINING_HELP + CLICK_HELP["binary"]
+ZOOM_HELP = (
+    "wheel   zoom the field about the mouse",
+    "drag    pan the field (any button; a click without a drag adds a point)",
+    "0       reset the zoom and pan",
+)
+HELP_LINES = TRAINING_HELP + CLICK_HELP["binary"] + ZOOM_HELP
 
 
 def help_lines(kind: str) -> tuple[str, ...]:
     """The window's help for a model of this kind ("binary", "multiclass", "regression")."""
-    return TRAINING_HELP + CLICK_HELP[kind]
+    return TRAINING_HELP + CLICK_HELP[kind] + ZOOM_HELP
 
 
 class HeadsUp:
@@ -96,7 +101,7 @@ class HeadsUp:
         key = (round(self.fps), self.status(), message, self.show_help, v.recording, hover.edge, hover.neuron,
                v.glide.version if hover.edge is not None else 0, v.fb_size, v.scene.layout is not None,
                None if v.extension is None else v.extension.overlay_state(), self.field_readout(),
-               hover.clicks()[0] if v.controls is not None else None)
+               hover.clicks()[0] if v.controls is not None else None, v.view.current)
         if key == self._key:
             return
         self._key = key
@@ -115,6 +120,8 @@ class HeadsUp:
             parts.append(self.status())
         if v.recording:
             parts.append("REC")
+        if v.view.current is not None:
+            parts.append(v.view.describe())
         parts.append("h: help")
         bottom = net.y + net.h - 8 * lay.unit
         items = [TextItem("   ·   ".join(parts), net.x + 10 * lay.unit, bottom, size,

@@ -1,4 +1,5 @@
-"""The live window's keys and mouse: quitting, help, s and v, the training keys, hover and clicks.
+"""The live window's keys and mouse: quitting, help, s and v, the training keys, hover and clicks, and
+the wheel, drags and key 0 of the field's zoom and pan (``window_view``).
 
 glfw's callbacks call these methods (through the :class:`~nnviz_gl.sinks.window.Viewer`'s own
 ``on_key``, ``on_mouse_move`` and ``on_mouse_button``), and tests may call them directly. A viewer's
@@ -83,6 +84,8 @@ class WindowInput:
             self._training_key(key, action)
         elif key in PICK_KEYS and action == glfw.PRESS:
             self._pick(PICK_KEYS[key])
+        elif key in (glfw.KEY_0, glfw.KEY_KP_0) and action == glfw.PRESS:
+            v.view.reset()
         v.hud.invalidate()
 
     def clicks(self) -> tuple[ClickPoint, ClickPoint]:
@@ -137,18 +140,32 @@ class WindowInput:
         self.mouse = (x * sx, y * sy)
         if v.extension is not None and v.extension.on_mouse_move():
             return
+        v.view.move(self.mouse)
         self.update_hover()
 
+    def on_scroll(self, dx: float, dy: float) -> None:
+        """The wheel (``dy`` notches, up positive) over the field panel zooms it about the mouse."""
+        if self.mouse is not None:
+            self.viewer.view.zoom(dy, self.mouse)
+
     def on_mouse_button(self, button: int, action: int, mods: int = 0) -> None:
-        """Click in the field panel: a training point there (:func:`click_points` says of which class or value)."""
+        """A press in the field panel is held: dragged (any button) it pans the view (``window_view``);
+        released where it was, it is a click and adds a training point there, of the class or value
+        :func:`click_points` says (left or right button)."""
         v = self.viewer
         if v.extension is not None and v.extension.on_mouse_button(button, action, mods):
             return
-        if action != glfw.PRESS or self.mouse is None or v.scene.layout is None:
+        if self.mouse is None or v.scene.layout is None:
             return
-        if button not in (glfw.MOUSE_BUTTON_LEFT, glfw.MOUSE_BUTTON_RIGHT):
+        if action == glfw.PRESS:
+            v.view.press(button, self.mouse)
             return
-        where = pixel_to_data(self.mouse, v.scene.bounds, v.scene.layout.field)
+        if action != glfw.RELEASE:
+            return
+        clicked = v.view.release(button)
+        if clicked is None or button not in (glfw.MOUSE_BUTTON_LEFT, glfw.MOUSE_BUTTON_RIGHT):
+            return
+        where = pixel_to_data(clicked, v.scene.bounds, v.scene.layout.field)
         if where is None:
             return
         point = self.clicks()[0 if button == glfw.MOUSE_BUTTON_LEFT else 1]
