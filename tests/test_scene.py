@@ -155,8 +155,8 @@ def test_edge_width_grows_with_weight(ctx):
     renderer = make_renderer(ctx, size=(1280, 720))
     try:
         counts = []
-        for w in (0.05, 0.5, 2.0, 50.0):
-            frame = draw(renderer, linear(w, 0.3))
+        for w in (0.05, 0.5, 2.0, 50.0):  # widths are relative to the layer's largest |w| (here 3 or w)
+            frame = draw(renderer, linear(w, 3.0))
             ends = renderer.scene.geometry.edge_ends[0]
             mid = ((ends[0] + ends[2]) / 2, (ends[1] + ends[3]) / 2)
             counts.append(ink_near(frame, mid, 10.0, STYLE.panel))

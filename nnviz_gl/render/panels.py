@@ -150,7 +150,7 @@ class NetworkPanel(Panel):
         finite = np.isfinite(bias)
         k = np.abs(np.tanh(np.where(finite, bias, 0.0)))[:, None]
         mid = np.array(s.panel) * 0.5 + 0.5 * np.array(s.text_dim)
-        side = np.where(np.sign(bias)[:, None] >= 0, np.array(s.class1), np.array(s.class0))
+        side = np.where(np.sign(bias)[:, None] >= 0, np.array(s.positive), np.array(s.negative))
         fill = mid * (1 - k) + side * k
         fill[~finite] = s.invalid
         fill[: snap.architecture.n_inputs] = s.text_dim
