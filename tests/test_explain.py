@@ -59,3 +59,76 @@ def test_a_trained_networks_edges_are_not_a_wall_of_equal_widths(trained_16_16):
     for layer in range(len(snap.weights)):
         assert width_spread(widths[layer_of == layer]) > 2.5, f"layer {layer}"
     assert widths.max() == pytest.approx(max_px, rel=1e-4)
+
+
+# -- test points ------------------------------------------------------------------------------------
+def linear(w1: float, bias: float = 0.0) -> nv.Snapshot:
+    """p = sigmoid(w1 * x1 + bias): class 0 (orange) left, class 1 (blue) right."""
+    return nv.Snapshot(weights=[np.array([[w1], [0.0]])], biases=[np.array([bias])], activation="tanh")
+
+
+def rendered(ctx, size, snapshot, X, y, X_test=None, y_test=None):
+    from nnviz_gl.render.frame import FrameRenderer
+
+    ctx.__enter__()
+    renderer = FrameRenderer(size, ctx=ctx)
+    renderer.set_data(X, y, X_test, y_test)
+    renderer.draw(snapshot)
+    return renderer, renderer.read_rgb()
+
+
+def release(renderer) -> None:
+    renderer.ctx.detect_framebuffer(0).use()
+    renderer.release()
+
+
+def disc_contrast(rgb: np.ndarray, centre, radius: float) -> tuple[float, np.ndarray]:
+    """(share of the disc's pixels that differ clearly from the field around it, the disc's centre colour).
+    The field around: the median of a ring 1.6 to 2.4 radii out."""
+    x, y = centre
+    reach = int(2.6 * radius) + 2
+    patch = rgb[int(y) - reach:int(y) + reach + 1, int(x) - reach:int(x) + reach + 1].astype(float)
+    yy, xx = np.mgrid[int(y) - reach:int(y) + reach + 1, int(x) - reach:int(x) + reach + 1] + 0.5
+    dist = np.hypot(xx - x, yy - y)
+    around = np.median(patch[(dist > 1.6 * radius) & (dist < 2.4 * radius)], axis=0)
+    disc = patch[dist <= radius - 0.5]
+    differs = np.abs(disc - around).sum(axis=1) >= 60  # of 765: clearly another colour
+    return float(differs.mean()), rgb[int(y), int(x)].astype(float)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1920, 1080)])
+def test_test_points_stand_out_on_their_own_class_and_on_the_pale_middle(ctx, size):
+    """An orange test point on the saturated orange side, a blue one on the blue side, each on the pale
+    middle, and a blue one on orange: each disc differs clearly from the field around it, and the last
+    one's centre is nearer blue than grey (it does not read as a third class)."""
+    from nnviz_gl.render.field_panel import POINT_RADIUS
+    from nnviz_gl.render.transforms import data_to_pixels
+
+    X = np.array([[-3.0, -3.0], [3.0, 3.0]])  # training points out of the way, in the corners
+    y = np.array([0, 1])
+    saturated = linear(20.0)
+    X_test = np.array([[-1.5, 1.0], [1.5, 1.0], [-1.5, -1.0]])
+    y_test = np.array([0, 1, 1])
+    renderer, rgb = rendered(ctx, size, saturated, X, y, X_test, y_test)
+    try:
+        lay, bounds = renderer.scene.layout, renderer.scene.bounds
+        radius = max(2.5, POINT_RADIUS * lay.unit)
+        centres = data_to_pixels(X_test, bounds, lay.field)
+        shares = [disc_contrast(rgb, c, radius) for c in centres]
+    finally:
+        release(renderer)
+    pale = linear(0.4)  # p within 0.5 +- 0.15 across the middle: the field's pale colours
+    X_mid = np.array([[-0.8, 1.0], [0.8, -1.0]])
+    renderer, rgb = rendered(ctx, size, pale, X, y, X_mid, np.array([0, 1]))
+    try:
+        lay = renderer.scene.layout
+        shares += [disc_contrast(rgb, c, radius) for c in data_to_pixels(X_mid, renderer.scene.bounds, lay.field)]
+    finally:
+        release(renderer)
+    where = ["orange on orange", "blue on blue", "blue on orange", "orange on pale", "blue on pale"]
+    weak = [(w, round(share, 2)) for w, (share, _) in zip(where, shares) if share < 0.3]
+    assert weak == [], f"test points that vanish into the field: {weak}"
+    blue_on_orange = shares[2][1]
+    grey = np.full(3, blue_on_orange.mean())
+    blue = np.array(STYLE.class1) * 255
+    assert np.abs(blue_on_orange - blue).sum() < np.abs(blue_on_orange - grey).sum()
