@@ -132,3 +132,37 @@ def test_test_points_stand_out_on_their_own_class_and_on_the_pale_middle(ctx, si
     grey = np.full(3, blue_on_orange.mean())
     blue = np.array(STYLE.class1) * 255
     assert np.abs(blue_on_orange - blue).sum() < np.abs(blue_on_orange - grey).sum()
+
+
+# -- text size ----------------------------------------------------------------------------------------
+def ink_rows(rgb: np.ndarray, left: float, top: float, right: float, bottom: float, background) -> int:
+    """Rows of the box from the first to the last that holds a pixel clearly not ``background``."""
+    box = rgb[int(top):int(np.ceil(bottom)), int(left):int(np.ceil(right))].astype(float)
+    inked = np.flatnonzero((np.abs(box - np.array(background) * 255).sum(axis=2) > 120).any(axis=1))
+    return 0 if inked.size == 0 else int(inked[-1] - inked[0] + 1)
+
+
+def test_the_architecture_caption_and_title_are_legible_at_640x360(ctx):
+    """The caption '2-3-1 · tanh' (digits: cap height) read back from its rows: at least 7 px tall (it was 5),
+    the title's 'Epoch' at least 10 px; at 1080 lines both keep their proportions (3x the 360 size or more
+    would be wrong: they scale with the frame from about 800 lines up)."""
+    snap = nv.Snapshot(weights=[np.ones((2, 3)), np.ones((3, 1))], biases=[np.zeros(3), np.zeros(1)],
+                       activation="tanh", epoch=7, loss=0.5, accuracy=0.9)
+    X, y = np.array([[-1.0, -1.0], [1.0, 1.0]]), np.array([0, 1])
+    heights = {}
+    for size in ((640, 360), (1920, 1080)):
+        renderer, rgb = rendered(ctx, size, snap, X, y)
+        try:
+            lay = renderer.scene.layout
+            net, t, u = lay.network, lay.title, lay.unit
+            caption = ink_rows(rgb, net.x + 10 * u, net.y + 6 * u, net.x + 10 * u + 3 * lay.label_px,
+                               net.y + 8 * u + 1.4 * lay.label_px, STYLE.panel)
+            title = ink_rows(rgb, t.x, t.y, t.x + 2.5 * lay.title_px, t.y + t.h, STYLE.background)
+            heights[size] = (caption, title)
+        finally:
+            release(renderer)
+    caption, title = heights[(640, 360)]
+    assert caption >= 7, f"the caption's digits are {caption} px tall at 640x360"
+    assert title >= 10, f"the title's capitals are {title} px tall at 640x360"
+    big_caption, big_title = heights[(1920, 1080)]
+    assert 1.8 * caption <= big_caption <= 3.3 * caption and big_title > title

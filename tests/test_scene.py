@@ -133,7 +133,7 @@ def test_data_points_land_where_data_to_pixels_says(ctx):
             side = STYLE.class1 if mirror[0] > 0 else STYLE.class0
             assert_colour(frame[int(my), int(mx)].astype(float), field_colour(side), where=f"mirror {mirror}")
         # Training points in the corners are drawn too, in their class colour.
-        cx, cy = data_to_pixels(CORNERS[1:2], bounds, lay.field)[0]
+        cx, cy = data_to_pixels(CORNERS[3:4], bounds, lay.field)[0]  # bottom right: the legend is top right
         assert_colour(frame[int(cy), int(cx)].astype(float), rgb255(STYLE.class1), where="corner point")
     finally:
         release(r)

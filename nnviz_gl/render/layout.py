@@ -10,6 +10,12 @@ from ..snapshot import Architecture, Snapshot
 from .transforms import Rect
 
 
+# Text stops shrinking with the frame here: at 640x360 (unit 1/3) labels would be 8 px, their digits 5 px
+# tall. From about 800 lines up the sizes scale with the frame again.
+MIN_LABEL_PX = 11.0
+MIN_TITLE_PX = 16.0
+
+
 @dataclass(frozen=True)
 class FrameLayout:
     """Panels of one frame. ``unit`` is one "point": 1 px at 1080 lines, so sizes scale 480p..4K."""
@@ -41,7 +47,8 @@ def frame_layout(size: tuple[int, int]) -> FrameLayout:
         side = min(avail_w, avail_h * 0.56)
         field = Rect((w - side) * 0.5, h - margin - side, side, side)
         network = Rect(margin, top, avail_w, field.y - margin - top)
-    return FrameLayout((w, h), unit, title, network, field, title_px=40.0 * unit, label_px=24.0 * unit)
+    return FrameLayout((w, h), unit, title, network, field, title_px=max(40.0 * unit, MIN_TITLE_PX),
+                       label_px=max(24.0 * unit, MIN_LABEL_PX))
 
 
 GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left)
