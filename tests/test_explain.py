@@ -12,6 +12,7 @@ import pytest
 from test_palette import VISION, seen
 
 import nnviz_gl as nv
+from nnviz_gl.features import FEATURES as ALL_FEATURES
 from nnviz_gl.render.layout import edge_style
 from nnviz_gl.render.style import DEFAULT_STYLE as STYLE
 
@@ -166,3 +167,54 @@ def test_the_architecture_caption_and_title_are_legible_at_640x360(ctx):
     assert title >= 10, f"the title's capitals are {title} px tall at 640x360"
     big_caption, big_title = heights[(1920, 1080)]
     assert 1.8 * caption <= big_caption <= 3.3 * caption and big_title > title
+
+
+# -- the key to the marks ------------------------------------------------------------------------------
+def random_net(sizes, seed=0, activation="tanh", **kw) -> nv.Snapshot:
+    rng = np.random.default_rng(seed)
+    return nv.Snapshot(weights=[rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])],
+                       biases=[rng.normal(size=b) for b in sizes[1:]], activation=activation, **kw)
+
+
+def key_boxes(scene) -> list[tuple[float, float, float, float]]:
+    """(x0, y0, x1, y1) of every part of the network key: its marks and its text."""
+    key, measure = scene.network.key, scene.text.atlas.measure
+    boxes = [(r[0], r[1], r[0] + r[2], r[1] + r[3]) for r in key.rects]
+    for item in key.text:
+        w = measure(item.text, item.size_px)[0]
+        boxes.append((item.x, item.y - 0.6 * item.size_px, item.x + w, item.y + 0.6 * item.size_px))
+    return boxes
+
+
+@pytest.mark.parametrize("size, sizes", [
+    *(((640, 360), s) for s in ((2, 16, 16, 1), (7, 8, 8, 4), (2, 3, 1))),
+    ((854, 480), (2, 16, 16, 1)), ((1920, 1080), (7, 8, 8, 4)), ((720, 1280), (2, 16, 16, 1)),
+    ((1080, 1920), (7, 8, 8, 4)), ((3840, 2160), (2, 16, 16, 1))])
+def test_the_key_sits_in_the_network_panel_above_every_neuron(ctx, size, sizes):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(20, 2))
+    y = rng.integers(0, 2, 20)
+    if sizes[-1] > 1:  # a multiclass model reading all seven engineered features
+        snap = random_net(sizes, features=tuple(ALL_FEATURES), output_activation="softmax")
+        y = rng.integers(0, sizes[-1], 20)
+    else:
+        snap = random_net(sizes)
+    renderer, rgb = rendered(ctx, size, snap, X, y)
+    try:
+        scene = renderer.scene
+        geo, net = scene.geometry, scene.layout.network
+        top_of_neurons = float((geo.neurons[:, 1] - geo.neuron_radius).min())
+        assert scene.network.key.bottom <= top_of_neurons
+        for x0, y0, x1, y1 in key_boxes(scene):
+            assert net.x <= x0 and x1 <= net.x + net.w + 1 and net.y <= y0 and y1 <= top_of_neurons, (x0, y0, x1, y1)
+        # Drawn as said: the sign samples in the edges' colours, the learning sample in red.
+        key = scene.network.key
+        for row in key.rects:
+            x, yy, w, h = row[:4]
+            if w >= 3 and h >= 2 and tuple(np.round(row[4:7], 4)) in {
+                    tuple(np.round(c, 4)) for c in (STYLE.positive, STYLE.negative, STYLE.learning)}:
+                pixel = rgb[int(yy + h / 2), int(x + w / 2)].astype(float)
+                expected = (np.array(row[4:7]) * row[7] + np.array(STYLE.panel) * (1 - row[7])) * 255
+                assert np.abs(pixel - expected).max() <= 3, (row, pixel)
+    finally:
+        release(renderer)
