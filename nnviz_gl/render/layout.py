@@ -10,8 +10,8 @@ from ..snapshot import Architecture, Snapshot
 from .transforms import Rect
 
 
-# Text stops shrinking with the frame here: at 640x360 (unit 1/3) labels would be 8 px, their digits 5 px
-# tall. From about 800 lines up the sizes scale with the frame again.
+# Text stops shrinking with the frame here (at 360 lines and above): at 640x360 (unit 1/3) labels would be
+# 8 px, their digits 5 px tall. From about 800 lines up the sizes scale with the frame again.
 MIN_LABEL_PX = 11.0
 MIN_TITLE_PX = 16.0
 
@@ -47,8 +47,9 @@ def frame_layout(size: tuple[int, int]) -> FrameLayout:
         side = min(avail_w, avail_h * 0.56)
         field = Rect((w - side) * 0.5, h - margin - side, side, side)
         network = Rect(margin, top, avail_w, field.y - margin - top)
-    return FrameLayout((w, h), unit, title, network, field, title_px=max(40.0 * unit, MIN_TITLE_PX),
-                       label_px=max(24.0 * unit, MIN_LABEL_PX))
+    short = min(w, h) / 360.0  # below 360 lines the minimum shrinks with the frame (thumbnails)
+    return FrameLayout((w, h), unit, title, network, field, title_px=max(40.0 * unit, min(MIN_TITLE_PX, 16.0 * short)),
+                       label_px=max(24.0 * unit, min(MIN_LABEL_PX, 11.0 * short)))
 
 
 GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left)

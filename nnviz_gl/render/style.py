@@ -30,9 +30,9 @@ class Style:
     field_mid: Color = hex_color("#f1f3f5")
     field_strength: float = 0.85
     boundary: Color = hex_color("#111111")
-    # A weight's sign (edges) and a neuron's bias: warm white and violet, far from every class colour
+    # A weight's sign (edges) and a neuron's bias: a warm sand and violet, far from every class colour
     # in every simulated vision (tests/test_explain.py), so edges never read as classes.
-    positive: Color = hex_color("#f4e9d8")
+    positive: Color = hex_color("#f2dfb4")
     negative: Color = hex_color("#7950f2")
     learning: Color = hex_color("#ff1744")
     invalid: Color = hex_color("#868e96")
