@@ -83,6 +83,7 @@ class Replay:
         vsync: bool = True,
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
+        title: str | None = None,
     ) -> None:
         self.speed = check_speed(speed)
         owns_reader = not isinstance(source, TrajectoryReader)
@@ -99,6 +100,7 @@ class Replay:
             raise
         r = self.reader
         self.viewer.set_data(*r.data)
+        self.viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
         self._timeline = TimelinePanel(self.viewer.ctx, self.viewer.style)
         self.viewer.scene.add_panel(self._timeline)  # released with the scene
         self.viewer.extension = self
@@ -308,6 +310,7 @@ def replay(
     vsync: bool = True,
     output_dir: str | os.PathLike[str] = ".",
     print_summary: bool = True,
+    title: str | None = None,
 ) -> ReplayStats:
     """Open a window on the recorded run at ``path`` until it is closed or ``duration`` seconds pass.
 
@@ -315,7 +318,7 @@ def replay(
     file at the end, E: the epoch on screen at the end).
     """
     with Replay(path, size=size, speed=speed, field_scale=field_scale, vsync=vsync,
-                output_dir=output_dir) as window:
+                output_dir=output_dir, title=title) as window:
         stats = window.run(duration)
     if print_summary:
         print(stats.line(), file=sys.stdout, flush=True)

@@ -218,3 +218,46 @@ def test_the_key_sits_in_the_network_panel_above_every_neuron(ctx, size, sizes):
                 assert np.abs(pixel - expected).max() <= 3, (row, pixel)
     finally:
         release(renderer)
+
+
+# -- one's own title ------------------------------------------------------------------------------------
+def title_ink_right(rgb: np.ndarray, lay) -> int:
+    """The rightmost column of the title's left text: ink in the title bar's left half."""
+    t = lay.title
+    band = rgb[int(t.y):int(t.y + t.h), int(t.x):int(t.x + t.w * 0.5)].astype(float)
+    inked = np.flatnonzero((np.abs(band - np.array(STYLE.background) * 255).sum(axis=2) > 200).any(axis=0))
+    return int(t.x + inked.max()) if inked.size else 0
+
+
+def test_render_frame_and_the_cli_put_ones_own_title_before_the_epoch(ctx, tmp_path):
+    """render_frame(title=) and `nnviz-gl render --title` (a real process, its mp4 decoded): the title's left
+    text reaches as far as "TEXT · epoch N" does, where "Epoch N" is far shorter."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from nnviz_gl.render.glyph_atlas import build_glyph_atlas
+    from nnviz_gl.render.layout import frame_layout
+    from nnviz_gl.render.panels import title_text
+    from nnviz_gl.sinks.probe import read_frames
+
+    size, title = (640, 360), "moons, 5-10-5, tanh"
+    lay = frame_layout(size)
+    measure = build_glyph_atlas(64).measure
+    plain_w = measure("Epoch 2", lay.title_px)[0]
+    titled_w = measure(title_text(title, 2), lay.title_px)[0]
+    assert title_text(title, 2) == "moons, 5-10-5, tanh · epoch 2" and titled_w > plain_w + 60
+    snap = linear(3.0)
+    X, y = np.array([[-1.0, 0.0], [1.0, 0.0]]), np.array([0, 1])
+    plain, titled = (nv.render_frame(snap, X, y, size=size, title=t) for t in (None, title))
+    assert title_ink_right(plain, lay) < lay.title.x + plain_w + 3
+    assert title_ink_right(titled, lay) > lay.title.x + titled_w - 6
+
+    out = tmp_path / "titled.mp4"
+    script = Path(sys.executable).with_name("nnviz-gl")
+    done = subprocess.run([str(script), "render", "-o", str(out), "-r", "640,360", "--epochs", "2", "--no-progress",
+                           "--title", title], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    frames = read_frames(out)
+    epoch_w = measure(title_text(title, 1), lay.title_px)[0]
+    assert title_ink_right(frames[0], lay) > lay.title.x + epoch_w - 6

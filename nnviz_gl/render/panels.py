@@ -70,13 +70,21 @@ def title_metrics(snap: Snapshot) -> tuple[tuple[str, float | None], ...]:
     return (("loss", snap.loss), ("test loss", snap.test_loss), *scores)
 
 
-class TitlePanel(Panel):
-    """The epoch and the run's numbers: text only."""
+def title_text(title: str | None, epoch: int) -> str:
+    """The title's left part: "Epoch N", or one's own caption with the epoch ("moons, tanh · epoch N")."""
+    return f"{title} · epoch {epoch}" if title else f"Epoch {epoch}"
 
-    def __init__(self, style: Style) -> None:
+
+class TitlePanel(Panel):
+    """The epoch (after one's own ``title``) and the run's numbers, or a short ``notice`` in their place
+    (a window's "saved ..."): text only."""
+
+    def __init__(self, style: Style, title: str | None = None) -> None:
         super().__init__()
         self.style = style
         self.snapshot: Snapshot | None = None
+        self.title = title
+        self.notice = ""
 
     def region(self, lay: FrameLayout) -> Rect:
         return lay.title
@@ -86,14 +94,17 @@ class TitlePanel(Panel):
         if snap is None:
             return []
         middle = t.y + t.h * 0.5
-        items = [TextItem(f"Epoch {snap.epoch}", t.x, middle, self.lay.title_px, (*s.text, 1.0),
+        items = [TextItem(title_text(self.title, snap.epoch), t.x, middle, self.lay.title_px, (*s.text, 1.0),
                           anchor="left", baseline="middle")]
         stats = []
         for label, value in title_metrics(snap):
             if value is not None:
                 stats.append(f"{label} {value:.3f}" if math.isfinite(value) else f"{label} n/a")
-        right, size = t.x + t.w, self.lay.label_px * 1.2
-        if not snap.is_finite or (snap.loss is not None and not math.isfinite(snap.loss)):
+        right, size = t.x + t.w, max(self.lay.label_px, 28.8 * self.lay.unit)
+        if self.notice:
+            items.append(TextItem(self.notice, right, middle, size, (*s.text, 1.0), anchor="right", baseline="middle",
+                                  box=(*s.panel, 1.0)))
+        elif not snap.is_finite or (snap.loss is not None and not math.isfinite(snap.loss)):
             items.append(TextItem("model diverged: non-finite weights", right, middle, size, (*s.alarm, 1.0),
                                   anchor="right", baseline="middle"))
         elif stats:

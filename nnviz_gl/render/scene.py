@@ -40,12 +40,12 @@ class Scene:
     """
 
     def __init__(self, ctx: moderngl.Context, *, field_scale: float | None = None,
-                 style: Style = DEFAULT_STYLE, caps: Capabilities | None = None) -> None:
+                 style: Style = DEFAULT_STYLE, caps: Capabilities | None = None, title: str | None = None) -> None:
         self.ctx = ctx
         self.caps = caps or capabilities(ctx)
         self.style = style
         self.text = TextPass(ctx)
-        self.title = TitlePanel(style)
+        self.title = TitlePanel(style, title)  # title: one's own caption before the epoch
         self.network = NetworkPanel(ctx, style, self.text.atlas.measure)
         self.field_panel = FieldPanel(ctx, self.caps, style, check_field_scale(field_scale))
         self.backgrounds = RectPass(ctx)  # the strips between panels
