@@ -24,7 +24,7 @@ from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .sinks.window_recording import record_help
 from .snapshot import Snapshot
 from .speeds import check_speed, next_speed
-from .timeline import TimelinePanel, timeline_labels, timeline_layout
+from .timeline import TimelinePanel, timeline_labels, timeline_layout, timeline_reserve
 from .trajectory import TrajectoryError, TrajectoryReader
 
 FOLLOW_EVERY_S = 0.25  # how often a file still being written is looked at again
@@ -103,6 +103,7 @@ class Replay:
         self.viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
         self._timeline = TimelinePanel(self.viewer.ctx, self.viewer.style)
         self.viewer.scene.add_panel(self._timeline)  # released with the scene
+        self.viewer.scene.network.reserve_bottom = timeline_reserve  # its own strip: neurons above it
         self.viewer.extension = self
         self.finished = r.finished
         self.following = not self.finished

@@ -113,6 +113,12 @@ class TitlePanel(Panel):
         return items
 
 
+def status_strip(lay: FrameLayout) -> float:
+    """The row at the network panel's bottom a window's status line takes: free of neurons in every frame,
+    so that a window's frame and a video's are the same picture."""
+    return 8.0 * lay.unit + 1.4 * lay.label_px
+
+
 class NetworkPanel(Panel):
     """The network: edges (width |w|, colour by sign, learning marks) and neurons (fill by bias)."""
 
@@ -126,7 +132,7 @@ class NetworkPanel(Panel):
         self.key_discs = DiscPass(ctx, capacity=2)
         self.key: KeyGeometry | None = None
         # Pixels at the panel's bottom kept free of neurons (a replay's timeline, a window's status line).
-        self.reserve_bottom: Callable[[FrameLayout], float] | None = None
+        self.reserve_bottom: Callable[[FrameLayout], float] = status_strip
         self.architecture: Architecture | None = None
         self.geometry: NetworkGeometry | None = None
         self.highlight_edge: int | None = None
@@ -201,7 +207,7 @@ class NetworkPanel(Panel):
         ``network_geometry``'s vertical margin from the band's ends, so the band reaches into that margin."""
         r, margin = self.rect, NETWORK_PAD_Y * self.lay.unit
         top = r.y if self.key is None else max(r.y, self.key.bottom - margin)
-        reserved = 0.0 if self.reserve_bottom is None else float(self.reserve_bottom(self.lay))
+        reserved = float(self.reserve_bottom(self.lay))
         bottom = r.y + r.h - max(0.0, reserved - margin)
         return top, max(bottom, top + 1.0)
 
