@@ -18,6 +18,7 @@ from .field_composite import FieldCompositePass
 from .gl_calls import finish_without_gil
 from .instanced import DiscPass
 from .layout import FrameLayout
+from .network_key import POINT_RADIUS
 from .panels import DISC_FLOATS, PANEL_PAD, Panel
 from .style import Style, diverging_colors
 from .text import TextItem
@@ -27,7 +28,6 @@ from .transforms import Bounds, DataView, Rect
 # evaluation per pixel, at a fraction of the shader work (the largest cost of a frame).
 AUTO_FIELD_MIN, AUTO_FIELD_MAX, AUTO_FIELD_RATIO = 256, 512, 0.3
 TEST_FILL_ALPHA = 0.8  # a test point's fill; its dark outline sets it off its own class's field
-POINT_RADIUS = 9.0     # a data point's radius, in units
 
 
 def auto_field_side(panel_side: int) -> int:

@@ -20,7 +20,7 @@ from .text import TextItem
 from .transforms import Rect
 
 KEY_LABELS = ("train", "test", "w > 0", "w < 0", "|w|", "learning most")
-POINT_RADIUS = 9.0  # as field_panel draws data points, in units
+POINT_RADIUS = 9.0  # a data point's radius in units, in the field panel and in the key
 
 
 @dataclass(frozen=True)
