@@ -170,14 +170,16 @@ class FieldPanel(Panel):
         y, y_test = self.targets
         unit = self.lay.unit
         blocks = []
-        marks = ((X_test, y_test, TEST_FILL_ALPHA, self.style.boundary, max(1.0, 1.4 * unit)),
-                 (X, y, 1.0, (1.0, 1.0, 1.0), max(1.0, 1.6 * unit)))
-        for pts, labels, fill_alpha, ring, outline in marks:
+        radius, test_ring = max(2.5, POINT_RADIUS * unit), max(1.0, 1.4 * unit)
+        # A test point's rim lies outside its fill's radius: on tiny frames its colour keeps its area.
+        marks = ((X_test, y_test, radius + test_ring, TEST_FILL_ALPHA, self.style.boundary, test_ring),
+                 (X, y, radius, 1.0, (1.0, 1.0, 1.0), max(1.0, 1.6 * unit)))
+        for pts, labels, size, fill_alpha, ring, outline in marks:
             if pts is None or len(pts) == 0:
                 continue
             block = np.zeros((len(pts), DISC_FLOATS), np.float32)
             block[:, 0:2] = self.view.to_pixels(pts)
-            block[:, 2] = max(2.5, POINT_RADIUS * unit)
+            block[:, 2] = size
             block[:, 3:6] = self.point_colors(labels)
             block[:, 6] = fill_alpha
             block[:, 7:10] = ring

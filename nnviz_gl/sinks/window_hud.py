@@ -105,12 +105,12 @@ class HeadsUp:
         if key == self._key:
             return
         self._key = key
-        items = self.items(message)
+        items = self.items()
         v.scene.title.notice = message  # in the title bar, in place of the run's numbers: over nothing
         below = [i for i in items if i not in self.help_items]
         v.scene.set_overlay(below, cover=self.help_box, on_top=self.help_items)
 
-    def items(self, message: str = "") -> list[TextItem]:
+    def items(self) -> list[TextItem]:
         v = self.viewer
         lay, s = v.scene.layout, v.style
         if lay is None:
