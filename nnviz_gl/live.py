@@ -60,6 +60,7 @@ def watch(
     output_dir: str = ".",
     print_summary: bool = True,
     controls_panel: bool = True,
+    title: str | None = None,
     **training_options: Any,
 ) -> ViewerStats:
     """Open a window and watch a network train until it is closed or ``duration`` seconds pass.
@@ -78,6 +79,7 @@ def watch(
     # The window first: no display, or too old an OpenGL, is reported before any training starts.
     viewer = Viewer(size, title=f"nnviz-gl · {config.dataset} · {'-'.join(map(str, config.hidden))}",
                     field_scale=field_scale, vsync=vsync, output_dir=output_dir)
+    viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
     try:
         feed = _WindowFeed(viewer, trainer, pause_at=config.epochs)
         thread = TrainingThread(trainer, feed, epochs_per_second=speed)

@@ -24,7 +24,7 @@ from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .sinks.window_recording import record_help
 from .snapshot import Snapshot
 from .speeds import check_speed, next_speed
-from .timeline import TimelinePanel, timeline_labels, timeline_layout
+from .timeline import TimelinePanel, timeline_labels, timeline_layout, timeline_reserve
 from .trajectory import TrajectoryError, TrajectoryReader
 
 FOLLOW_EVERY_S = 0.25  # how often a file still being written is looked at again
@@ -86,6 +86,7 @@ class Replay:
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
         view: tuple[float, float, float, float] | None = None,
+        title: str | None = None,
     ) -> None:
         self.speed = check_speed(speed)
         owns_reader = not isinstance(source, TrajectoryReader)
@@ -103,8 +104,10 @@ class Replay:
             raise
         r = self.reader
         self.viewer.set_data(*r.data)
+        self.viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
         self._timeline = TimelinePanel(self.viewer.ctx, self.viewer.style)
         self.viewer.scene.add_panel(self._timeline)  # released with the scene
+        self.viewer.scene.network.reserve_bottom = timeline_reserve  # its own strip: neurons above it
         self.viewer.extension = self
         self.finished = r.finished
         self.following = not self.finished
@@ -313,6 +316,7 @@ def replay(
     output_dir: str | os.PathLike[str] = ".",
     print_summary: bool = True,
     view: tuple[float, float, float, float] | None = None,
+    title: str | None = None,
 ) -> ReplayStats:
     """Open a window on the recorded run at ``path`` until it is closed or ``duration`` seconds pass.
 
@@ -321,7 +325,7 @@ def replay(
     panel's home view (default: the points' extent plus 0.5).
     """
     with Replay(path, size=size, speed=speed, field_scale=field_scale, vsync=vsync,
-                output_dir=output_dir, view=view) as window:
+                output_dir=output_dir, view=view, title=title) as window:
         stats = window.run(duration)
     if print_summary:
         print(stats.line(), file=sys.stdout, flush=True)

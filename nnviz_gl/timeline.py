@@ -54,6 +54,13 @@ def timeline_layout(layout: FrameLayout) -> Timeline:
     return Timeline(track, grab, knob, centre - knob - 3.0 - 0.5 * label_px, label_px)
 
 
+def timeline_reserve(layout: FrameLayout) -> float:
+    """Pixels at the network panel's bottom the timeline needs (its labels, the bar, the status line
+    below): the panel keeps its neurons above them (``NetworkPanel.reserve_bottom``)."""
+    line, net = timeline_layout(layout), layout.network
+    return net.y + net.h - (line.label_y - 1.2 * line.label_px)
+
+
 def timeline_labels(line: Timeline, style: Style, left: str, right: str) -> list[TextItem]:
     """The line above the track: ``left`` (where playback is) and ``right`` (what it is doing)."""
     box = (*style.panel, 0.88)  # readable over the network drawn beneath
@@ -109,7 +116,7 @@ class TimelinePanel(Panel):
             (track.x, track.y, track.w, track.h, *(panel * 0.55 + dim * 0.45), 1.0),  # the track, dimmed
             (track.x, track.y, max(x - track.x, track.h), track.h, *s.class1, 1.0),  # the part played
         ])
-        knob = (*s.positive, 1.0) if self.grabbed else (*s.text, 1.0)
+        knob = (*s.class1, 1.0) if self.grabbed else (*s.text, 1.0)
         self.knob.set_discs(np.array([[x, cy, k, *knob, 0.0, 0.0, 0.0, 0.0]], np.float32))
 
     def release(self) -> None:

@@ -74,6 +74,7 @@ class VideoRecorder:
         on_frame: Callable[[int], None] | None = None,
         record: str | Path | None = None,
         view: tuple[float, float, float, float] | None = None,
+        title: str | None = None,
     ) -> None:
         if int(frames_per_epoch) < 1:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
@@ -94,6 +95,7 @@ class VideoRecorder:
         # encoder gets (yuv420p made on the GPU, or on a software renderer the frame as stored, BGRA,
         # which ffmpeg converts) and how many cores the encoder may take.
         loop = self._loop
+        loop.title = title  # the frames' caption: "TITLE · epoch N"
         self._thread = threading.Thread(target=loop.run, args=(self.size, field_scale, gpu), name="nnviz-render",
                                         daemon=True)
         self._thread.start()
@@ -256,6 +258,7 @@ class _RenderLoop:
         self.frames_per_epoch = frames_per_epoch
         self.on_frame = on_frame
         self.renderer: FrameRenderer | None = None
+        self.title: str | None = None
         self.writer: VideoWriter | None = None
         self.data: tuple | None = None
         self.error: BaseException | None = None
@@ -271,7 +274,7 @@ class _RenderLoop:
     def run(self, size: tuple[int, int], field_scale: float | None, gpu: int | None) -> None:
         try:
             # The GL context is made and used on this thread only.
-            self.renderer = FrameRenderer(size, field_scale=field_scale, gpu=gpu)
+            self.renderer = FrameRenderer(size, field_scale=field_scale, gpu=gpu, title=self.title)
         except BaseException as exc:
             self.error = exc
             self.ready.set()

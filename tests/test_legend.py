@@ -229,7 +229,9 @@ def test_the_network_names_its_inputs_features_and_a_multiclass_models_classes(c
     snap, X, y = multiclass
     renderer, rgb = rendered(ctx, (640, 360), snap, X, y)
     try:
-        outputs = [i for i in renderer.scene.network.labels() if i.anchor == "left" and i.baseline == "middle"]
+        key = renderer.scene.network.key.text  # the caption and the marks' key, along the panel's top
+        outputs = [i for i in renderer.scene.network.labels()
+                   if i.anchor == "left" and i.baseline == "middle" and i not in key]
         assert [i.text for i in outputs] == list(NAMES)
         assert [i.color[:3] for i in outputs] == [tuple(map(float, c)) for c in STYLE.palette[:4]]
         geo = renderer.scene.geometry

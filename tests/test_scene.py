@@ -133,7 +133,7 @@ def test_data_points_land_where_data_to_pixels_says(ctx):
             side = STYLE.class1 if mirror[0] > 0 else STYLE.class0
             assert_colour(frame[int(my), int(mx)].astype(float), field_colour(side), where=f"mirror {mirror}")
         # Training points in the corners are drawn too, in their class colour.
-        cx, cy = data_to_pixels(CORNERS[1:2], bounds, lay.field)[0]
+        cx, cy = data_to_pixels(CORNERS[3:4], bounds, lay.field)[0]  # bottom right: the legend is top right
         assert_colour(frame[int(cy), int(cx)].astype(float), rgb255(STYLE.class1), where="corner point")
     finally:
         release(r)
@@ -155,8 +155,8 @@ def test_edge_width_grows_with_weight(ctx):
     renderer = make_renderer(ctx, size=(1280, 720))
     try:
         counts = []
-        for w in (0.05, 0.5, 2.0, 50.0):
-            frame = draw(renderer, linear(w, 0.3))
+        for w in (0.05, 0.5, 2.0, 50.0):  # widths are relative to the layer's largest |w| (here 3 or w)
+            frame = draw(renderer, linear(w, 3.0))
             ends = renderer.scene.geometry.edge_ends[0]
             mid = ((ends[0] + ends[2]) / 2, (ends[1] + ends[3]) / 2)
             counts.append(ink_near(frame, mid, 10.0, STYLE.panel))
@@ -184,10 +184,12 @@ def test_learning_edges_are_marked_in_red(renderer):
     assert style[1 * 3 + 2, 2] > 0 and (np.delete(style[:6, 2], 5) == 0).all()
 
     quiet = draw(renderer, after)
-    assert not red_mask(quiet).any(), "without a previous snapshot nothing is marked"
+    key_bottom = int(np.ceil(renderer.scene.network.key.bottom))  # the key's own red sample lies above
+    assert not red_mask(quiet)[key_bottom:].any(), "without a previous snapshot nothing is marked"
 
     frame = draw(renderer, after, previous=before)
     red = red_mask(frame)
+    red[:key_bottom] = False
     assert red.any(), "the edge that changed most shows the learning colour"
     # Every red pixel lies on that edge's segment (within its half width and the fringe).
     p0, p1 = renderer.scene.geometry.edge_ends[1 * 3 + 2].reshape(2, 2).astype(float)

@@ -36,6 +36,7 @@ def add_parser(sub) -> None:
                      help="l 854x480, m 1280x720, h 1920x1080 (default), p 2560x1440, k 3840x2160")
     out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H",
                      help="exact size in pixels, overrides -q (both even, for H.264)")
+    out.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
     out.add_argument("--fps", type=cli.frame_rate, default=30.0,
                      help="frames per second, 1/1001 to 1001000 (default 30: the seed's 300 epochs last 10 s)")
     out.add_argument("--frames-per-epoch", type=cli.positive_int, default=1, metavar="N",
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             recorder = VideoRecorder(
                 args.output, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
-                field_scale=args.field_scale, gpu=args.gpu, view=args.view,
+                field_scale=args.field_scale, gpu=args.gpu, view=args.view, title=args.title,
             )
             with recorder:  # from here on, any failure still finalises or removes the video
                 recorder.set_data(*data())

@@ -32,6 +32,7 @@ def add_parser(sub) -> None:
                         help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
     replay.add_argument("--view", type=cli.view_bounds, default=None, metavar="X0,X1,Y0,Y1",
                         help=cli.VIEW_HELP + "; the wheel zooms, a drag pans, 0 returns to it")
+    replay.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
     replay.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     replay.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     replay.set_defaults(run=run)
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         replay(args.trajectory, size=args.resolution, duration=args.duration, speed=args.speed,
                field_scale=args.field_scale, vsync=not args.no_vsync, output_dir=args.output_dir,
-               view=args.view)
+               view=args.view, title=args.title)
     except FileNotFoundError as exc:
         raise cli.CliError(str(exc)) from None
     except IsADirectoryError:

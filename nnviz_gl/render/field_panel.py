@@ -18,6 +18,7 @@ from .field_composite import FieldCompositePass
 from .gl_calls import finish_without_gil
 from .instanced import DiscPass
 from .layout import FrameLayout
+from .network_key import POINT_RADIUS
 from .panels import DISC_FLOATS, PANEL_PAD, Panel
 from .style import Style, diverging_colors
 from .text import TextItem
@@ -26,6 +27,7 @@ from .transforms import Bounds, DataView, Rect
 # The model's logit is smooth, so a bilinearly upsampled field texture looks the same as one
 # evaluation per pixel, at a fraction of the shader work (the largest cost of a frame).
 AUTO_FIELD_MIN, AUTO_FIELD_MAX, AUTO_FIELD_RATIO = 256, 512, 0.3
+TEST_FILL_ALPHA = 0.8  # a test point's fill; its dark outline sets it off its own class's field
 
 
 def auto_field_side(panel_side: int) -> int:
@@ -166,22 +168,28 @@ class FieldPanel(Panel):
         return np.array(self.style.palette, np.float64)[np.asarray(targets, np.int64)]
 
     def _point_discs(self) -> np.ndarray:
-        """Test points (translucent) under training points (opaque, outlined), in frame pixels."""
+        """Test points under training points, in frame pixels. Training points: opaque, ringed in white.
+        Test points: mostly opaque (a class-1 point on class 0 still reads as class 1, not grey) with a
+        thin dark outline, which keeps them visible on the saturated field of their own class too."""
         if self.data is None or self.lay is None or self.targets is None:
             return np.zeros((0, DISC_FLOATS), np.float32)
         X, _, X_test, _ = self.data
         y, y_test = self.targets
         unit = self.lay.unit
         blocks = []
-        for pts, labels, fill_alpha, outline in ((X_test, y_test, 0.45, 0.0), (X, y, 1.0, max(1.0, 1.6 * unit))):
+        radius, test_ring = max(2.5, POINT_RADIUS * unit), max(1.0, 1.4 * unit)
+        # A test point's rim lies outside its fill's radius: on tiny frames its colour keeps its area.
+        marks = ((X_test, y_test, radius + test_ring, TEST_FILL_ALPHA, self.style.boundary, test_ring),
+                 (X, y, radius, 1.0, (1.0, 1.0, 1.0), max(1.0, 1.6 * unit)))
+        for pts, labels, size, fill_alpha, ring, outline in marks:
             if pts is None or len(pts) == 0:
                 continue
             block = np.zeros((len(pts), DISC_FLOATS), np.float32)
             block[:, 0:2] = self.view.to_pixels(pts)
-            block[:, 2] = max(2.5, 9.0 * unit)
+            block[:, 2] = size
             block[:, 3:6] = self.point_colors(labels)
             block[:, 6] = fill_alpha
-            block[:, 7:10] = (1.0, 1.0, 1.0)
+            block[:, 7:10] = ring
             block[:, 10] = outline
             blocks.append(block)
         return np.concatenate(blocks) if blocks else np.zeros((0, DISC_FLOATS), np.float32)

@@ -18,7 +18,7 @@ class FrameRenderer:
     """Draws snapshots offscreen at one size. Made once; drawing a frame creates no GL objects."""
 
     def __init__(self, size: tuple[int, int], *, field_scale: float | None = None, style: Style = DEFAULT_STYLE,
-                 ctx: moderngl.Context | None = None, gpu: int | None = None) -> None:
+                 ctx: moderngl.Context | None = None, gpu: int | None = None, title: str | None = None) -> None:
         self.ctx = ctx or create_headless_context(gpu)
         self._own_ctx = ctx is None
         self.caps = capabilities(self.ctx)
@@ -29,7 +29,7 @@ class FrameRenderer:
             # context that may be one its owner has since deleted (GL_INVALID_OPERATION).
             self._make_current()
             self.ctx.detect_framebuffer(0).use()
-        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps)
+        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps, title=title)
         self.target = OffscreenTarget(self.ctx, self.size, self.caps.frame_storage)
 
     def set_data(self, X, y, X_test=None, y_test=None, bounds=None) -> None:
@@ -102,7 +102,7 @@ _shared: FrameRenderer | None = None
 def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None, previous: Snapshot | None = None,
                  size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None,
-                 view: tuple[float, float, float, float] | None = None) -> np.ndarray:
+                 view: tuple[float, float, float, float] | None = None, title: str | None = None) -> np.ndarray:
     """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
 
     ``view`` is the data rectangle (xmin, xmax, ymin, ymax) the field panel shows (default: the
@@ -115,6 +115,7 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
         _shared = FrameRenderer(size, field_scale=field_scale)
     _shared.resize(size)
     _shared.scene.set_field_scale(field_scale)
+    _shared.scene.title.title = title  # one's own caption: "TITLE · epoch N" instead of "Epoch N"
     _shared.set_data(X, y, X_test, y_test, bounds=view)
     _shared.draw(snapshot, previous)
     return _shared.read_rgb()

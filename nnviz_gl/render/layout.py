@@ -10,6 +10,12 @@ from ..snapshot import Architecture, Snapshot
 from .transforms import Rect
 
 
+# Text stops shrinking with the frame here (at 360 lines and above): at 640x360 (unit 1/3) labels would be
+# 8 px, their digits 5 px tall. From about 800 lines up the sizes scale with the frame again.
+MIN_LABEL_PX = 11.0
+MIN_TITLE_PX = 16.0
+
+
 @dataclass(frozen=True)
 class FrameLayout:
     """Panels of one frame. ``unit`` is one "point": 1 px at 1080 lines, so sizes scale 480p..4K."""
@@ -41,7 +47,9 @@ def frame_layout(size: tuple[int, int]) -> FrameLayout:
         side = min(avail_w, avail_h * 0.56)
         field = Rect((w - side) * 0.5, h - margin - side, side, side)
         network = Rect(margin, top, avail_w, field.y - margin - top)
-    return FrameLayout((w, h), unit, title, network, field, title_px=40.0 * unit, label_px=24.0 * unit)
+    short = min(w, h) / 360.0  # below 360 lines the minimum shrinks with the frame (thumbnails)
+    return FrameLayout((w, h), unit, title, network, field, title_px=max(40.0 * unit, min(MIN_TITLE_PX, 16.0 * short)),
+                       label_px=max(24.0 * unit, min(MIN_LABEL_PX, 11.0 * short)))
 
 
 GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left)
@@ -108,9 +116,23 @@ def network_geometry(arch: Architecture, panel: Rect, unit: float) -> NetworkGeo
     )
 
 
-# How |w| maps to width: saturating, so one huge weight cannot flood the panel.
-WEIGHT_SCALE = 1.0
+# How |w| maps to width, per layer: its FULL_WIDTH_QUANTILE of |w| is drawn at full width and the rest
+# linearly below, so a trained network (whose weights all grew) still shows which weights matter, and one
+# huge weight cannot flood the panel. A layer whose weights are all tiny keeps them thin (MIN_FULL_WEIGHT).
+FULL_WIDTH_QUANTILE = 0.95
+MIN_FULL_WEIGHT = 0.05
 LEARNING_SHARE = 0.6  # an edge is "learning" when its |Δw| reaches this share of its layer's largest
+
+
+def layer_strength(weights: list[np.ndarray]) -> np.ndarray:
+    """0..1 per edge (flattened as the edges are): |w| over its layer's :data:`FULL_WIDTH_QUANTILE` of |w|."""
+    parts = []
+    for m in weights:
+        a = np.abs(np.asarray(m, np.float64).reshape(-1))
+        finite = a[np.isfinite(a)]
+        full = max(float(np.quantile(finite, FULL_WIDTH_QUANTILE)) if finite.size else 0.0, MIN_FULL_WEIGHT)
+        parts.append(np.clip(np.where(np.isfinite(a), a, 0.0) / full, 0.0, 1.0))
+    return np.concatenate(parts)
 
 
 def edge_style(snapshot: Snapshot, previous: Snapshot | None, unit: float, max_width_px: float) -> np.ndarray:
@@ -118,7 +140,7 @@ def edge_style(snapshot: Snapshot, previous: Snapshot | None, unit: float, max_w
     w = np.concatenate([m.reshape(-1) for m in snapshot.weights])
     finite = np.isfinite(w)
     wf = np.where(finite, w, 0.0)
-    strength = np.tanh(np.abs(wf) / WEIGHT_SCALE)
+    strength = layer_strength(snapshot.weights)
     width = 0.6 * unit + (max_width_px - 0.6 * unit) * strength
     learning = np.zeros_like(wf)
     if previous is not None and previous.architecture == snapshot.architecture:

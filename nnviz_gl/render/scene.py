@@ -19,7 +19,13 @@ from .legend import LegendPanel
 from .panels import NetworkPanel, Panel, TitlePanel
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
-from .transforms import Bounds, check_view, data_bounds
+from .glyph_atlas import item_bounds
+from .transforms import Bounds, Rect, check_view, data_bounds
+
+
+def overlaps(box: tuple[float, float, float, float], rect: Rect) -> bool:
+    """Whether a (left, top, right, bottom) box and a rectangle share any area."""
+    return box[0] < rect.x + rect.w and rect.x < box[2] and box[1] < rect.y + rect.h and rect.y < box[3]
 
 
 def check_field_scale(field_scale: float | None) -> float | None:
@@ -40,12 +46,12 @@ class Scene:
     """
 
     def __init__(self, ctx: moderngl.Context, *, field_scale: float | None = None,
-                 style: Style = DEFAULT_STYLE, caps: Capabilities | None = None) -> None:
+                 style: Style = DEFAULT_STYLE, caps: Capabilities | None = None, title: str | None = None) -> None:
         self.ctx = ctx
         self.caps = caps or capabilities(ctx)
         self.style = style
         self.text = TextPass(ctx)
-        self.title = TitlePanel(style)
+        self.title = TitlePanel(style, title)  # title: one's own caption before the epoch
         self.network = NetworkPanel(ctx, style, self.text.atlas.measure)
         self.field_panel = FieldPanel(ctx, self.caps, style, check_field_scale(field_scale))
         self.backgrounds = RectPass(ctx)  # the strips between panels
@@ -55,6 +61,8 @@ class Scene:
         self.snapshot: Snapshot | None = None
         self.previous: Snapshot | None = None
         self._overlay: list[TextItem] = []
+        self._cover: Rect | None = None
+        self._on_top: list[TextItem] = []
         self._text_items: list[TextItem] | None = None
         self._dirty_layout = True
         self._dirty_style = True
@@ -129,9 +137,11 @@ class Scene:
             self.field_panel.field_scale = field_scale
             self._dirty_layout = True
 
-    def set_overlay(self, items: list[TextItem]) -> None:
-        """Extra text drawn over the frame (a live window's HUD, help, hover read-outs)."""
-        self._overlay = list(items)
+    def set_overlay(self, items: list[TextItem], cover: Rect | None = None, on_top: list[TextItem] = ()) -> None:
+        """Extra text drawn over the frame (a live window's HUD, help, hover read-outs). Under an opaque
+        ``cover`` (a panel drawn over the others, the window's help box) no other text is drawn; ``on_top``
+        is the cover's own text."""
+        self._overlay, self._cover, self._on_top = list(items), cover, list(on_top)
         self._dirty_style = True
 
     def set_probe(self, neuron: tuple[int, int] | None) -> None:
@@ -202,6 +212,9 @@ class Scene:
         """Per-snapshot arrays (edges, neurons) and every panel's text, in one batch."""
         self.network.restyle(self.snapshot, self.previous)
         items = [item for panel in self.panels for item in panel.labels()] + self._overlay
+        if self._cover is not None:
+            items = [item for item in items if not overlaps(item_bounds(self.text.atlas, item), self._cover)]
+        items += self._on_top
         if items != self._text_items:  # between epochs (a glide) the text holds still: no re-layout
             self.text.set_text(items)
             self._text_items = items

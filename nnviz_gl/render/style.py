@@ -25,13 +25,15 @@ class Style:
     panel: Color = hex_color("#161b22")
     text: Color = hex_color("#e6edf3")
     text_dim: Color = hex_color("#8b949e")
-    class0: Color = hex_color("#e8590c")      # orange: class 0, negative weights
-    class1: Color = hex_color("#1c7ed6")      # blue: class 1, positive weights
+    class0: Color = hex_color("#e8590c")      # orange: class 0
+    class1: Color = hex_color("#1c7ed6")      # blue: class 1
     field_mid: Color = hex_color("#f1f3f5")
     field_strength: float = 0.85
     boundary: Color = hex_color("#111111")
-    positive: Color = hex_color("#4dabf7")
-    negative: Color = hex_color("#ff922b")
+    # A weight's sign (edges) and a neuron's bias: a warm sand and violet, far from every class colour
+    # in every simulated vision (tests/test_explain.py), so edges never read as classes.
+    positive: Color = hex_color("#f2dfb4")
+    negative: Color = hex_color("#7950f2")
     learning: Color = hex_color("#ff1744")
     invalid: Color = hex_color("#868e96")
     alarm: Color = hex_color("#ff6b6b")

@@ -13,6 +13,8 @@ import numpy as np
 from ..render.neuron_names import display_class_names
 from ..render.picking import edge_address, pixel_to_data
 from ..render.text import TextItem
+from ..render.transforms import Rect
+from .window_help import HelpPanel, help_layout
 from .window_recording import record_help
 
 if TYPE_CHECKING:
@@ -67,6 +69,9 @@ class HeadsUp:
         self._message = ""
         self._message_until = 0.0
         self._key: tuple | None = None
+        self.help_panel: HelpPanel | None = None  # added to the scene when first shown: over every panel
+        self.help_box: Rect | None = None
+        self.help_items: list[TextItem] = []
 
     def notify(self, text: str) -> None:
         """Show ``text`` for :data:`MESSAGE_S` seconds."""
@@ -105,9 +110,12 @@ class HeadsUp:
         if key == self._key:
             return
         self._key = key
-        v.scene.set_overlay(self.items(message))
+        items = self.items()
+        v.scene.title.notice = message  # in the title bar, in place of the run's numbers: over nothing
+        below = [i for i in items if i not in self.help_items]
+        v.scene.set_overlay(below, cover=self.help_box, on_top=self.help_items)
 
-    def items(self, message: str = "") -> list[TextItem]:
+    def items(self) -> list[TextItem]:
         v = self.viewer
         lay, s = v.scene.layout, v.style
         if lay is None:
@@ -128,9 +136,6 @@ class HeadsUp:
                           (*s.text_dim, 1.0), anchor="left", baseline="bottom")]
         if v.controls is not None and v.extension is None:
             items += self.click_items(net.x + net.w - 10 * lay.unit, bottom, size)
-        if message:
-            items.append(TextItem(message, net.x + net.w * 0.5, net.y + net.h - 8 * lay.unit - 1.6 * size, size,
-                                  (*s.text, 1.0), anchor="center", baseline="bottom", box=box))
         hover = self.hover_text()
         mouse = v.input.mouse
         if hover and mouse is not None:
@@ -142,13 +147,20 @@ class HeadsUp:
             items.extend(v.extension.overlay_items())
         kind = "binary" if v.glide.target is None else v.glide.target.architecture.kind
         lines = help_lines(kind) if v.extension is None else v.extension.help_lines
+        self.help_box = None
         if self.show_help:
-            line_h = size * 1.45
-            top = net.y + (net.h - line_h * len(lines)) * 0.5
-            for i, line in enumerate(lines):
-                items.append(TextItem(line, net.x + 40 * lay.unit, top + i * line_h, size, (*s.text, 1.0),
-                                      anchor="left", baseline="top", box=(*s.background, 0.9)))
+            self.help_box, help_items = help_layout(lines, lay, v.scene.text.atlas.measure, s)
+            items += help_items
+        self.help_items = help_items if self.show_help else []
+        self._show_help_box()
         return items
+
+    def _show_help_box(self) -> None:
+        if self.help_box is not None and self.help_panel is None:
+            self.help_panel = HelpPanel(self.viewer.ctx, self.viewer.style)
+            self.viewer.scene.add_panel(self.help_panel)  # last: over the timeline too; released with the scene
+        if self.help_panel is not None:
+            self.help_panel.show(self.help_box)
 
     def hover_text(self) -> str:
         """What is under the mouse: a connection's weight and last change, or what a neuron is."""
