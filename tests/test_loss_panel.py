@@ -239,3 +239,50 @@ def test_a_click_in_the_replays_loss_panel_seeks_to_that_epoch(display, recorded
         assert replay.viewer.scene.snapshot.epoch == 135
         assert loss.epoch == 135, "the cursor moved to the snapshot shown"
         assert list(loss.history.epochs)[-1] == 200, "seeking back keeps the whole run"
+
+
+def test_render_every_k_still_draws_every_epochs_loss(tmp_path):
+    """``render --from --every 5`` draws 4 of 20 snapshots; the loss curve has all 20 epochs (from the file's
+    metric arrays), the spike at an epoch not drawn included: the last frame is render_frame with them all."""
+    import sys
+
+    from nnviz_gl.trajectory import TrajectoryWriter
+
+    snapshots = [net(epoch=e, seed=e, loss=5.0 if e == 12 else 1.0 / e, accuracy=0.5 + e / 50) for e in range(1, 21)]
+    run, out = tmp_path / "run.nnviz", tmp_path / "run.mp4"
+    with TrajectoryWriter(run, X, Y) as writer:
+        for snapshot in snapshots:
+            writer.publish(snapshot)
+    done = subprocess.run([sys.executable, "-m", "nnviz_gl.cli", "render", "--from", str(run), "-o", str(out),
+                           "-r", "640,360", "--every", "5", "--no-progress"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    frames = read_frames(out)
+    assert len(frames) == 4
+    size = (640, 360)
+    every = nv.render_frame(snapshots[-1], X, Y, previous=snapshots[-2], size=size, history=snapshots)
+    drawn_only = nv.render_frame(snapshots[-1], X, Y, previous=snapshots[-2], size=size, history=snapshots[4::5])
+    from nnviz_gl.render.layout import frame_layout
+
+    r = frame_layout(size).loss
+    rows, cols = slice(int(r.y), int(r.y + r.h)), slice(int(r.x), int(r.x + r.w))
+    decoded = coarse(frames[-1][rows, cols].astype(float), 4)
+    same = np.abs(decoded - coarse(every[rows, cols], 4)).mean()
+    other = np.abs(decoded - coarse(drawn_only[rows, cols], 4)).mean()
+    assert same < 3.5 and other > 2 * same, (same, other)
+
+
+def test_the_live_window_records_each_epoch_once_through_its_glides(display, tmp_path):
+    from nnviz_gl.sinks.window import Viewer
+
+    with Viewer((640, 360), vsync=False, visible=False, output_dir=tmp_path) as viewer:
+        viewer.clock = clock = FakeClock()
+        viewer.set_data(X, Y)
+        for epoch in range(1, 7):
+            viewer.publish(net(epoch=epoch, seed=epoch, loss=1.0 / epoch, accuracy=1 - 0.5 / epoch))
+            for _ in range(4):  # frames in the middle of the glide carry the target's epoch and metrics
+                clock.now += 0.01
+                viewer.draw()
+        loss = viewer.scene.loss
+        assert list(loss.history.epochs) == [1, 2, 3, 4, 5, 6]
+        np.testing.assert_allclose(loss.history.values[:, 0], [1.0 / e for e in range(1, 7)], rtol=1e-6)
+        assert loss.epoch == 6

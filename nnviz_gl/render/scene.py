@@ -123,6 +123,12 @@ class Scene:
         self.loss.set_history(history_rows(history), whole_run=whole_run)
         self._dirty_style = True
 
+    def record_history(self, row: np.ndarray) -> None:
+        """One epoch's (epoch, loss, test_loss, score, test_score) joins the loss curve without being drawn."""
+        if not self.loss.whole_run:
+            self.loss.history.record(history_rows([row])[0])
+            self._dirty_style = True
+
     def add_panel(self, panel: Panel) -> None:
         """One more panel, drawn after (over) those before it; the scene releases it with its own."""
         self.panels.append(panel)
