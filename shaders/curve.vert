@@ -42,8 +42,9 @@ void main() {
     float len = length(d);
     vec2 dir = len > 1e-4 ? d / len : vec2(1.0, 0.0);
     vec2 normal = vec2(-dir.y, dir.x);
-    // square caps half a width long join consecutive segments without notches
-    vec2 p = p0 - dir * half_width + dir * (in_corner.x * (len + 2.0 * half_width)) + normal * (in_corner.y * reach);
+    // butt ends: consecutive segments meet without overlapping (an overlap would blend its fringe twice,
+    // a visible dot at every join); the wedge left open at a bend is under a pixel at these widths
+    vec2 p = p0 + dir * (in_corner.x * len) + normal * (in_corner.y * reach);
     v_across = in_corner.y * reach;
     v_half_width = half_width;
     gl_Position = u_projection * vec4(p, 0.0, 1.0);

@@ -88,6 +88,30 @@ def assert_curve_follows(rgb, plot, epochs, fractions, cursor_epoch) -> None:
     assert not misses, f"{len(misses)} columns without the curve within 2 px of its loss, e.g. {misses[:3]}"
 
 
+LAYOUT_SIZES = [(640, 360), (854, 480), (1280, 720), (1920, 1080), (3840, 2160), (720, 1280), (1080, 1920),
+                (800, 800), (2560, 1080), (400, 700)]
+
+
+@pytest.mark.parametrize("size", LAYOUT_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_loss_strip_has_room_of_its_own_under_the_network(size):
+    """In the network's column, below it; its padded box touches no other panel's, nor the frame's edge."""
+    from nnviz_gl.render.layout import frame_layout
+    from nnviz_gl.render.panels import PANEL_PAD
+
+    lay = frame_layout(size)
+    loss, net = lay.loss, lay.network
+    assert loss.x == net.x and loss.w == net.w and loss.y >= net.y + net.h
+    pad = PANEL_PAD * lay.unit
+    boxes = [r.padded(pad) for r in (lay.network, lay.field)] + [lay.title]
+    box = loss.padded(pad)
+    for other in boxes:
+        assert (box.x + box.w <= other.x or other.x + other.w <= box.x or box.y + box.h <= other.y
+                or other.y + other.h <= box.y), f"the loss strip {box} meets {other} at {size}"
+    assert box.x >= 0 and box.y >= 0 and box.x + box.w <= size[0] and box.y + box.h <= size[1]
+    # room for a legend row, a plot and the epochs under it, in text of 10 px at least
+    assert loss.h >= 5 * max(lay.label_px, 10.0) and loss.w >= 0.25 * size[0]
+
+
 def test_a_linear_history_is_drawn_where_its_losses_say(renderer):
     epochs = np.arange(0, 101, dtype=float)
     loss = 0.35 + 0.6 * (1 - epochs / 100) ** 2 + 0.05 * np.sin(epochs / 4)  # within a decade: linear from 0

@@ -209,8 +209,11 @@ class LossPanel(Panel):
             items.append(TextItem(tick_label(t), p.x + p.w + 5 * u, y, px, (*s.curves[2], 1.0), anchor="left",
                                   baseline="middle"))
         for t in epochs.ticks:
-            items.append(TextItem(f"{int(t)}", self.x_at(t), p.y + p.h + 3 * u, px, dim, anchor="center",
-                                  baseline="top"))
+            # kept under the plot, clear of the axes' labels beside it
+            text, x = f"{int(t)}", self.x_at(t)
+            half = self._label_width([text]) * 0.5
+            x, anchor = (p.x + p.w, "right") if x + half > p.x + p.w else (p.x, "left") if x - half < p.x else (x, "center")
+            items.append(TextItem(text, x, p.y + p.h + 3 * u, px, dim, anchor=anchor, baseline="top"))
         return items
 
     def release(self) -> None:
