@@ -85,6 +85,7 @@ class LossPanel(Panel):
         self.epoch: float | None = None  # the current snapshot's
         self.axes: tuple[Axis, Axis, Axis] | None = None  # epochs, loss, score
         self.plot = Rect(0.0, 0.0, 1.0, 1.0)
+        self._axes_kind = ""
         self._drawn: tuple | None = None
 
     # -- what it shows ----------------------------------------------------------------------
@@ -121,9 +122,10 @@ class LossPanel(Panel):
         if change is not None:
             self.curves.write(change[0], change[1], len(self.history))
         self.curves.count = len(self.history)
-        values = self.history.values
-        self.axes = (epoch_axis(self.history.epochs), loss_axis(values[:, :2]), score_axis(values[:, 2:], self.kind))
-        self.plot = self._plot_rect()
+        if change is not None or self.axes is None or self._drawn is None or self._axes_kind != self.kind:
+            values = self.history.values  # the axes follow the history: not every frame (a window's glide)
+            self.axes = (epoch_axis(self.history.epochs), loss_axis(values[:, :2]), score_axis(values[:, 2:], self.kind))
+            self.plot, self._axes_kind = self._plot_rect(), self.kind
         state = (self.rect, self.plot, self.axes, self.epoch, change is not None)
         if state != self._drawn:
             self._write_marks()
