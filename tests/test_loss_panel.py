@@ -160,6 +160,7 @@ def test_a_run_longer_than_the_capacity_keeps_its_first_and_last_epochs(renderer
     epochs = np.arange(n, dtype=float) + 7
     loss = np.linspace(1.0, 0.6, n)
     loss[-1] = 0.2  # the last epoch's drop must be drawn
+    loss[2500:2520] = np.nan  # a short divergence: a gap, however few rows the curves are drawn with
     rgb = draw_history(renderer, list(zip(epochs, loss)))
     history = renderer.scene.loss.history
     assert len(history) <= history.capacity < n
@@ -168,6 +169,10 @@ def test_a_run_longer_than_the_capacity_keeps_its_first_and_last_epochs(renderer
     last_column = column_of(plot, epochs[-1], epochs[0], epochs[-1]) - 1
     rows = curve_rows(rgb, plot, last_column, tolerance=60)
     assert len(rows) and (rows + 0.5).max() >= expected_row(plot, 0.2) - 3, "the last epoch's loss is not drawn"
+    around = range(int(column_of(plot, epochs[2490], epochs[0], epochs[-1])),
+                   int(column_of(plot, epochs[2530], epochs[0], epochs[-1])) + 1)
+    assert any(len(curve_rows(rgb, plot, x)) == 0 for x in around), "the NaN epochs are drawn over"
+    assert len(curve_rows(rgb, plot, column_of(plot, epochs[1000], epochs[0], epochs[-1])))
     # recorded one epoch at a time, the same
     live = LossHistory(64)
     for row in history_rows(list(zip(epochs, loss))):

@@ -25,6 +25,7 @@ from .text import TextItem
 from .transforms import Rect
 
 ROW_BYTES = ROW_FLOATS * 4
+PX_PER_SEGMENT = 4.0  # the curves' segments are at least this long (the history's rows beyond are picked from)
 MIN_TEXT_PX = 10.0  # the panel's labels stay readable at 640x360
 
 
@@ -86,6 +87,8 @@ class LossPanel(Panel):
         self.axes: tuple[Axis, Axis, Axis] | None = None  # epochs, loss, score
         self.plot = Rect(0.0, 0.0, 1.0, 1.0)
         self._axes_kind = ""
+        self._shown_series = np.zeros(4, bool)
+        self._thinned = False  # the GL rows are an even pick of the history's, not its mirror
         self._drawn: tuple | None = None
 
     # -- what it shows ----------------------------------------------------------------------
@@ -119,17 +122,32 @@ class LossPanel(Panel):
     # -- drawing ----------------------------------------------------------------------------
     def prepare(self) -> None:
         change = self.history.take_changes()
-        if change is not None:
-            self.curves.write(change[0], change[1], len(self.history))
-        self.curves.count = len(self.history)
-        if change is not None or self.axes is None or self._drawn is None or self._axes_kind != self.kind:
+        relaid = self.axes is None or self._drawn is None or self._axes_kind != self.kind
+        if change is not None or relaid:
             values = self.history.values  # the axes follow the history: not every frame (a window's glide)
             self.axes = (epoch_axis(self.history.epochs), loss_axis(values[:, :2]), score_axis(values[:, 2:], self.kind))
             self.plot, self._axes_kind = self._plot_rect(), self.kind
+            self._write_curves(change, relaid)
+            self._shown_series = np.isfinite(values).any(axis=0)  # a series never recorded costs no draw
         state = (self.rect, self.plot, self.axes, self.epoch, change is not None)
         if state != self._drawn:
             self._write_marks()
             self._drawn = state
+
+    def _write_curves(self, change: tuple[int, np.ndarray] | None, relaid: bool) -> None:
+        """The rows the curves join: the history's new rows at their offset, or, once it holds more rows than
+        the plot has room for (a software renderer pays for every segment), an even pick of them."""
+        n, room = len(self.history), max(32, int(self.plot.w / PX_PER_SEGMENT))
+        if n <= room:
+            if relaid or self._thinned:
+                self.curves.write(0, self.history.rows[:n], n)
+            elif change is not None:
+                self.curves.write(change[0], change[1], n)
+            self._thinned = False
+            return
+        rows = thinned_rows(self.history.rows[:n], room)
+        self.curves.write(0, rows, len(rows))
+        self._thinned = True
 
     def _plot_rect(self) -> Rect:
         r, u, px = self.rect, self.lay.unit, self.text_px
@@ -187,7 +205,8 @@ class LossPanel(Panel):
         epochs, loss, score = self.axes
         width = max(1.5, 3.0 * self.lay.unit)
         for series, axis in ((2, score), (3, score), (0, loss), (1, loss)):  # the losses on top
-            self.curves.draw(view, self.plot, epochs, axis, series, (*self.style.curves[series], 1.0), width)
+            if self._shown_series[series]:
+                self.curves.draw(view, self.plot, epochs, axis, series, (*self.style.curves[series], 1.0), width)
         self.cursor.draw(view)
         self.markers.draw(view)
 
@@ -221,6 +240,17 @@ class LossPanel(Panel):
     def release(self) -> None:
         for obj in (self.curves, self.grid, self.cursor, self.markers):
             obj.release()
+
+
+def thinned_rows(rows: np.ndarray, count: int) -> np.ndarray:
+    """``count`` rows evenly picked from ``rows``, the first and last among them; a value is NaN where any row
+    from its pick to the next is non-finite, so a gap stays a gap."""
+    picks = np.unique(np.linspace(0, len(rows) - 1, count).round().astype(np.int64))
+    out = rows[picks].copy()
+    bad = (~np.isfinite(rows[:, 1:])).astype(np.int8)
+    spans = np.maximum.reduceat(bad, picks, axis=0).astype(bool)
+    out[:, 1:][spans] = np.nan
+    return out
 
 
 def loss_axis_ticks(axes: tuple[Axis, Axis, Axis]) -> tuple[float, ...]:
