@@ -44,7 +44,8 @@ class CurvePass:
         self.count = 0
 
     def write(self, first: int, rows: np.ndarray, count: int) -> None:
-        self.rows.write(np.ascontiguousarray(rows, np.float32).tobytes(), offset=first * ROW_BYTES)
+        if len(rows):
+            self.rows.write(np.ascontiguousarray(rows, np.float32).tobytes(), offset=first * ROW_BYTES)
         self.count = count
 
     def draw(self, view: Rect, plot: Rect, epochs: Axis, axis: Axis, series: int, color, width_px: float) -> None:
