@@ -106,6 +106,7 @@ def split(viewer, thread, seconds: float, speed: float | None) -> dict[str, floa
     patched = [(scene.field, "evaluate", "field"), (scene.composite, "draw", "field colours"),
                (scene.network.edges, "draw", "edges"), (scene.network.neurons, "draw", "neurons"),
                (scene.field_panel.points, "draw", "points"), (scene.legend.rects, "draw", "legend"),
+               (scene.loss, "draw", "loss panel"), (scene.loss, "prepare", "loss panel (prepare)"),
                (scene.text, "draw", "text"),
                (scene, "upload", "upload (writes)"), (scene, "_restyle", "restyle (numpy, text)"),
                (scene, "render", "render total")]

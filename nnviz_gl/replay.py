@@ -20,6 +20,7 @@ from pathlib import Path
 import glfw
 
 from .render.glyph_atlas import TextItem
+from .render.loss_history import reader_rows
 from .sinks.window import WINDOW_FIELD_SCALE, Viewer
 from .sinks.window_recording import record_help
 from .snapshot import Snapshot
@@ -38,6 +39,7 @@ HELP_LINES = (
     "drag         on the timeline: scrub; in the field: pan",
     "wheel        zoom the field about the mouse",
     "0            reset the zoom and pan",
+    "click        in the loss panel: go to that epoch",
     "s            save a PNG of this frame",
     *record_help(13),
     "h            this help",
@@ -112,9 +114,11 @@ class Replay:
         self.finished = r.finished
         self.following = not self.finished
         self.count = len(r)
+        self._show_whole_run()
         self.position = float(self.count - 1) if self.following else 0.0
         self.playing = True
         self.dragging = False
+        self._scrubbing = "timeline"  # what a drag moves: the timeline's knob or the loss panel's cursor
         self._resume_after_drag = False
         self._last_now: float | None = None
         self._last_refresh = self.viewer.clock()
@@ -177,7 +181,18 @@ class Replay:
         was = self.count
         self.finished = self.reader.finished
         self.count = self.reader.refresh()
+        if self.count != was:
+            self._show_whole_run()
         return self.count - was
+
+    def _show_whole_run(self) -> None:
+        """The loss panel shows every recorded epoch, its cursor at the snapshot on screen."""
+        self._epochs = self.reader.epochs
+        self.viewer.scene.set_history(reader_rows(self.reader, self.reader[0].architecture.kind), whole_run=True)
+
+    def seek_epoch(self, epoch: float) -> None:
+        """Show the recorded snapshot whose epoch is nearest ``epoch`` (a click in the loss panel)."""
+        self.seek(int(abs(self._epochs - epoch).argmin()))
 
     @property
     def status(self) -> str:
@@ -290,19 +305,30 @@ class Replay:
         mouse, layout = self.viewer.mouse, self.viewer.scene.layout
         if action != glfw.PRESS or mouse is None or layout is None:
             return False
-        line = timeline_layout(layout)
-        if not line.grab.contains(*mouse):
+        line, loss = timeline_layout(layout), self.viewer.scene.loss
+        if line.grab.contains(*mouse):
+            self._scrubbing = "timeline"
+        elif loss.axes is not None and loss.rect.contains(*mouse):
+            self._scrubbing = "loss"
+        else:
             return False
         self.dragging = True
         self._resume_after_drag = self.playing
-        self.seek_fraction(line.fraction_at(mouse[0]))
+        self._scrub(mouse[0])
         return True
 
     def on_mouse_move(self) -> bool:
         if not self.dragging or self.viewer.mouse is None or self.viewer.scene.layout is None:
             return False
-        self.seek_fraction(timeline_layout(self.viewer.scene.layout).fraction_at(self.viewer.mouse[0]))
+        self._scrub(self.viewer.mouse[0])
         return True
+
+    def _scrub(self, x: float) -> None:
+        """Seek to what pixel column ``x`` of the timeline or the loss panel (whichever was grabbed) says."""
+        if self._scrubbing == "loss":
+            self.seek_epoch(self.viewer.scene.loss.epoch_at(x))
+        else:
+            self.seek_fraction(timeline_layout(self.viewer.scene.layout).fraction_at(x))
 
 
 def replay(

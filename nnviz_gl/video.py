@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .points import check_points
+from .render.loss_history import snapshot_row
 from .render.frame import FrameRenderer
 from .render.transforms import Bounds, check_view
 from .sinks.ffmpeg import VideoWriter
@@ -142,6 +143,17 @@ class VideoRecorder:
         except QueueClosed:
             self._raise_render_error()
             raise RuntimeError("publish after the recorder was closed") from None
+
+    def record_metrics(self, epoch: Snapshot | np.ndarray | tuple) -> None:
+        """An epoch that is not drawn (``--every``) still joins the loss curve: a Snapshot, or its row
+        (epoch, loss, test_loss, score, test_score). In epoch order with :meth:`publish`."""
+        self._raise_render_error()
+        row = snapshot_row(epoch) if isinstance(epoch, Snapshot) else np.asarray(epoch, np.float64).reshape(-1)
+        try:
+            self._queue.put(_MetricsRow(row))
+        except QueueClosed:
+            self._raise_render_error()
+            raise RuntimeError("record_metrics after the recorder was closed") from None
 
     @property
     def frames_written(self) -> int:
@@ -287,6 +299,9 @@ class _RenderLoop:
             for snapshot in self.queue:
                 if self.stop.is_set():
                     break
+                if isinstance(snapshot, _MetricsRow):
+                    self.renderer.scene.record_history(snapshot.row)
+                    continue
                 if previous is None and self.data is not None:  # set before the first publish
                     self.renderer.set_data(*self.data, bounds=self.view)
                 self._draw_epoch(previous, snapshot)
@@ -312,6 +327,13 @@ class _RenderLoop:
             self.writer.write(buffer)
             if self.on_frame is not None:
                 self.on_frame(self.writer.frames_written)
+
+
+class _MetricsRow:
+    """A queued epoch that only joins the loss curve."""
+
+    def __init__(self, row: np.ndarray) -> None:
+        self.row = row
 
 
 def _checked_data(X, y, X_test, y_test) -> tuple:

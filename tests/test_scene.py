@@ -248,8 +248,10 @@ def test_new_snapshots_are_writes_only(ctx, renderer, monkeypatch):
 def test_same_inputs_give_identical_frames(renderer):
     a = hidden_net(seed=1, epoch=3)
     b = hidden_net(seed=2, epoch=4)
+    renderer.scene.set_history([a])  # the loss panel's history is an input too
     first = draw(renderer, b, a)
     draw(renderer, a)
+    renderer.scene.set_history([a])
     again = draw(renderer, b, a)
     np.testing.assert_array_equal(first, again)
 
@@ -329,8 +331,7 @@ def test_background_shows_exactly_between_the_panels_and_nowhere_else(ctx, size)
         lay, (w, h) = r.scene.layout, size
         background = np.zeros((h, w), bool)
         pad = int(round(6 * lay.unit))
-        panels = [(x - pad, y - pad, bw + 2 * pad, bh + 2 * pad)
-                  for x, y, bw, bh in (rect.gl_viewport(h) for rect in (lay.network, lay.field))]
+        panels = [rect.padded(6 * lay.unit).gl_viewport(h) for rect in (lay.network, lay.loss, lay.field)]
         for x, y, bw, bh in uncovered_boxes(size, panels):
             background[h - y - bh: h - y, x: x + bw] = True   # GL box -> rows from the top
         title = lay.title

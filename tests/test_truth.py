@@ -33,9 +33,10 @@ EXACT = {"sign_margin": 0.02, "max_t_error": 0.05, "min_spearman": 0.995}
 # the points' white outlines, so the checks keep 4 px further from points and line and ask for: the sign
 # beyond |p - 0.5| > 0.05 at all but 0.05 % of the pixels (a few chroma blocks near points take the other
 # class's hue: measured up to 5 pixels of ~70,000), the strength within 0.12 at 99.9 % of the pixels and
-# 0.4 at all (measured: 0.09 and 0.26), colours within 64 levels of the map (measured: 51).
+# 0.4 at all (measured: 0.09 and 0.26), colours within 64 levels of the map (measured: 51), ranks agreeing
+# to 0.97 (measured: 0.976 to 0.982 for the relu model, as the rest of the frame gives the encoder more or less to do).
 DECODED = {"sign_margin": 0.05, "max_wrong_share": 0.0005, "max_t_error": 0.4, "p999_t_error": 0.12,
-           "min_spearman": 0.98, "max_residual": 64.0}
+           "min_spearman": 0.97, "max_residual": 64.0}
 DECODED_REACH_PX = 4.0
 # A decoded frame against render_frame of the same snapshot, in colour levels (measured: 3-5 on average).
 CODEC_MEAN_LEVELS = 8.0

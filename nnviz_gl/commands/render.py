@@ -106,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
                 recorder.on_frame = lambda n: bar.update(n - bar.n)
                 for snapshot in snapshots:
                     signals.check()  # a signal that some library caught and swallowed still ends the run
-                    recorder.publish(snapshot)
+                    if isinstance(snapshot, Snapshot):
+                        recorder.publish(snapshot)
+                    else:  # an epoch --every leaves out: it still joins the loss curve
+                        recorder.record_metrics(snapshot)
                 signals.check()
     except EncoderInterrupted as stop:
         if bar is not None:
@@ -138,7 +141,9 @@ def _where_the_frames_are(recorder, total_frames: int) -> str:
     return f"{written} of {total_frames} frames, unfinished in {kept} ({recorder.path} was left as it was)"
 
 
-Source = tuple[Callable[[], tuple], Iterator[Snapshot], int]  # (the data, when ready; snapshots; how many drawn)
+# (the data, when ready; the snapshots to draw, and between them the loss curve's rows of epochs not drawn
+# (a Snapshot's metrics, or an array row); how many drawn)
+Source = tuple[Callable[[], tuple], Iterator, int]
 
 
 def _training_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
@@ -147,6 +152,7 @@ def _training_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
     Returns the data as a function: it waits for the worker's dataset, which comes after the worker's
     scikit-learn import, so the caller starts GL and ffmpeg first.
     """
+    from ..render.loss_history import snapshot_row
     from ..training.worker import TrainingWorker
     from ..trajectory import TrajectoryWriter
 
@@ -170,14 +176,14 @@ def _training_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
         for epoch, snapshot in enumerate(worker, start=1):
             if record is not None:
                 record.publish(snapshot)
-            if epoch in drawn:
-                yield snapshot
+            yield snapshot if epoch in drawn else snapshot_row(snapshot)
 
     return data, snapshots(), len(drawn)
 
 
 def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
     """The snapshots of a trajectory file, every ``--every``-th and the last, as the live render drew them."""
+    from ..render.loss_history import reader_rows
     from ..trajectory import TrajectoryReader
 
     try:
@@ -188,5 +194,6 @@ def _recorded_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
     n = len(run)
     if n == 0:
         raise cli.CliError(f"{args.from_file} holds no complete snapshot yet")
-    drawn = [i for i in range(n) if (i + 1) % args.every == 0 or i == n - 1]
-    return lambda: run.data, (run[i] for i in drawn), len(drawn)
+    drawn = {i for i in range(n) if (i + 1) % args.every == 0 or i == n - 1}
+    rows = reader_rows(run, run[0].architecture.kind)  # the loss curve: every epoch, from the metric arrays
+    return lambda: run.data, (run[i] if i in drawn else rows[i] for i in range(n)), len(drawn)

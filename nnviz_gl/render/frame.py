@@ -7,6 +7,7 @@ import numpy as np
 
 from ..sizes import check_size
 from ..snapshot import Snapshot
+from .loss_history import HistoryInput
 from .capabilities import capabilities
 from .context import create_headless_context, release_current_glx
 from .offscreen import OffscreenTarget
@@ -102,12 +103,15 @@ _shared: FrameRenderer | None = None
 def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None, previous: Snapshot | None = None,
                  size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None,
-                 view: tuple[float, float, float, float] | None = None, title: str | None = None) -> np.ndarray:
+                 view: tuple[float, float, float, float] | None = None, title: str | None = None,
+                 history: HistoryInput | None = None) -> np.ndarray:
     """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
 
     ``view`` is the data rectangle (xmin, xmax, ymin, ymax) the field panel shows (default: the
     points' extent plus 0.5); the field is evaluated there, points outside it are clipped.
-
+    ``history`` is what the loss panel draws, as given: a list of Snapshots, or of (epoch, loss,
+    test_loss, score, test_score) rows (score: accuracy, or R² for a regression; missing values NaN), the
+    current epoch (``snapshot``'s) marked; without it the panel shows ``snapshot``'s own point only.
     The context and scene are made on the first call and reused, so calling this in a loop is cheap.
     """
     global _shared
@@ -117,5 +121,6 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
     _shared.scene.set_field_scale(field_scale)
     _shared.scene.title.title = title  # one's own caption: "TITLE · epoch N" instead of "Epoch N"
     _shared.set_data(X, y, X_test, y_test, bounds=view)
+    _shared.scene.set_history([snapshot] if history is None else history, whole_run=True)
     _shared.draw(snapshot, previous)
     return _shared.read_rgb()

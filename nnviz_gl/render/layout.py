@@ -27,6 +27,10 @@ class FrameLayout:
     field: Rect
     title_px: float
     label_px: float
+    loss: Rect = Rect(0.0, 0.0, 0.0, 0.0)  # the loss curve: a strip under the network
+
+
+LOSS_SHARE = 0.3  # of the network's column the loss strip takes
 
 
 def frame_layout(size: tuple[int, int]) -> FrameLayout:
@@ -42,14 +46,22 @@ def frame_layout(size: tuple[int, int]) -> FrameLayout:
     if w >= h * 1.15:
         side = min(avail_h, avail_w * 0.56)
         field = Rect(w - margin - side, top + (avail_h - side) * 0.5, side, side)
-        network = Rect(margin, top, field.x - 2 * margin, avail_h)
+        column = Rect(margin, top, field.x - 2 * margin, avail_h)
     else:
         side = min(avail_w, avail_h * 0.56)
         field = Rect((w - side) * 0.5, h - margin - side, side, side)
-        network = Rect(margin, top, avail_w, field.y - margin - top)
+        column = Rect(margin, top, avail_w, field.y - margin - top)
+    network, loss = _split_column(column, margin)
     short = min(w, h) / 360.0  # below 360 lines the minimum shrinks with the frame (thumbnails)
     return FrameLayout((w, h), unit, title, network, field, title_px=max(40.0 * unit, min(MIN_TITLE_PX, 16.0 * short)),
-                       label_px=max(24.0 * unit, min(MIN_LABEL_PX, 11.0 * short)))
+                       label_px=max(24.0 * unit, min(MIN_LABEL_PX, 11.0 * short)), loss=loss)
+
+
+def _split_column(column: Rect, gap: float) -> tuple[Rect, Rect]:
+    """The network above, the loss strip below (the gap keeps their padded boxes apart)."""
+    loss_h = max(column.h * LOSS_SHARE - gap * 0.5, 1.0)
+    network = Rect(column.x, column.y, column.w, max(column.h - loss_h - gap, 1.0))
+    return network, Rect(column.x, column.y + column.h - loss_h, column.w, loss_h)
 
 
 GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left)

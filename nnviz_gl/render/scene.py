@@ -16,6 +16,8 @@ from .instanced import RectPass
 from .layout import FrameLayout, frame_layout, uncovered_boxes
 from .field_panel import FieldPanel
 from .legend import LegendPanel
+from .loss_history import HistoryInput, history_rows
+from .loss_panel import LossPanel
 from .panels import NetworkPanel, Panel, TitlePanel
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
@@ -56,7 +58,8 @@ class Scene:
         self.field_panel = FieldPanel(ctx, self.caps, style, check_field_scale(field_scale))
         self.backgrounds = RectPass(ctx)  # the strips between panels
         self.legend = LegendPanel(ctx, style, self.field_panel, self.text.atlas.measure)
-        self.panels: list[Panel] = [self.title, self.network, self.field_panel, self.legend]
+        self.loss = LossPanel(ctx, style, self.text.atlas.measure)
+        self.panels: list[Panel] = [self.title, self.network, self.loss, self.field_panel, self.legend]
         self.layout: FrameLayout | None = None
         self.snapshot: Snapshot | None = None
         self.previous: Snapshot | None = None
@@ -121,10 +124,24 @@ class Scene:
     def upload(self, snapshot: Snapshot, previous: Snapshot | None = None) -> None:
         """Buffer and texture writes for a new snapshot; a recompile only if the architecture changed."""
         self.field_panel.upload(snapshot)
+        self.loss.record(snapshot)
         self.title.snapshot = snapshot
         self.snapshot = snapshot
         self.previous = previous
         self._dirty_style = True
+
+    def set_history(self, history: HistoryInput | np.ndarray, *, whole_run: bool = False) -> None:
+        """What the loss panel shows: a list of Snapshots or of (epoch, loss, test_loss, score, test_score)
+        rows (``loss_history.history_rows``). Uploads then go on adding their epochs, or with ``whole_run``
+        (a replay) only move the cursor. Without it the panel records each upload by epoch."""
+        self.loss.set_history(history_rows(history), whole_run=whole_run)
+        self._dirty_style = True
+
+    def record_history(self, row: np.ndarray) -> None:
+        """One epoch's (epoch, loss, test_loss, score, test_score) joins the loss curve without being drawn."""
+        if not self.loss.whole_run:
+            self.loss.history.record(history_rows([row])[0])
+            self._dirty_style = True
 
     def add_panel(self, panel: Panel) -> None:
         """One more panel, drawn after (over) those before it; the scene releases it with its own."""

@@ -45,6 +45,8 @@ class Style:
     palette: tuple[Color, ...] = tuple(hex_color(c) for c in (
         "#e8590c", "#1c7ed6", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
         "#332288", "#661100", "#999933", "#5c5f66"))
+    # The loss panel's series: loss, test loss, score (accuracy or R²), test score.
+    curves: tuple[Color, ...] = tuple(hex_color(c) for c in ("#ffd43b", "#f783ac", "#69db7c", "#66d9e8"))
 
 
 DEFAULT_STYLE = Style()
