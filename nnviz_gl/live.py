@@ -59,6 +59,7 @@ def watch(
     vsync: bool = True,
     output_dir: str = ".",
     print_summary: bool = True,
+    neuron_fields: bool | None = None,
     **training_options: Any,
 ) -> ViewerStats:
     """Open a window and watch a network train until it is closed or ``duration`` seconds pass.
@@ -75,7 +76,7 @@ def watch(
     trainer = SklearnTrainer(config)
     # The window first: no display, or too old an OpenGL, is reported before any training starts.
     viewer = Viewer(size, title=f"nnviz-gl · {config.dataset} · {'-'.join(map(str, config.hidden))}",
-                    field_scale=field_scale, vsync=vsync, output_dir=output_dir)
+                    field_scale=field_scale, vsync=vsync, output_dir=output_dir, neuron_fields=neuron_fields)
     try:
         feed = _WindowFeed(viewer, trainer, pause_at=config.epochs)
         thread = TrainingThread(trainer, feed, epochs_per_second=speed)

@@ -83,6 +83,7 @@ class Replay:
         vsync: bool = True,
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
+        neuron_fields: bool | None = None,
     ) -> None:
         self.speed = check_speed(speed)
         owns_reader = not isinstance(source, TrajectoryReader)
@@ -92,7 +93,8 @@ class Replay:
             if len(self.reader) == 0 and self.reader.refresh() == 0:
                 raise TrajectoryError(f"{str(self.reader.path)!r} holds no complete snapshot yet")
             self.viewer = Viewer(size, title=f"nnviz-gl replay · {Path(self.reader.path).name}",
-                                 field_scale=field_scale, vsync=vsync, visible=visible, output_dir=output_dir)
+                                 field_scale=field_scale, vsync=vsync, visible=visible, output_dir=output_dir,
+                                 neuron_fields=neuron_fields)
         except BaseException:
             if owns_reader:
                 self.reader.close()
@@ -308,6 +310,7 @@ def replay(
     vsync: bool = True,
     output_dir: str | os.PathLike[str] = ".",
     print_summary: bool = True,
+    neuron_fields: bool | None = None,
 ) -> ReplayStats:
     """Open a window on the recorded run at ``path`` until it is closed or ``duration`` seconds pass.
 
@@ -315,7 +318,7 @@ def replay(
     file at the end, E: the epoch on screen at the end).
     """
     with Replay(path, size=size, speed=speed, field_scale=field_scale, vsync=vsync,
-                output_dir=output_dir) as window:
+                output_dir=output_dir, neuron_fields=neuron_fields) as window:
         stats = window.run(duration)
     if print_summary:
         print(stats.line(), file=sys.stdout, flush=True)

@@ -49,6 +49,7 @@ def add_parser(sub) -> None:
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
+    cli.add_neuron_fields_option(out)
     out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
                      help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
             recorder = VideoRecorder(
                 args.output, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
-                field_scale=args.field_scale, gpu=args.gpu,
+                field_scale=args.field_scale, gpu=args.gpu, neuron_fields=args.neuron_fields,
             )
             with recorder:  # from here on, any failure still finalises or removes the video
                 recorder.set_data(*data())

@@ -29,6 +29,7 @@ def add_parser(sub) -> None:
                         help="close the window by itself after this many seconds")
     replay.add_argument("--field-scale", type=cli.positive_float, default=WINDOW_FIELD_SCALE,
                         help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
+    cli.add_neuron_fields_option(replay)
     replay.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     replay.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     replay.set_defaults(run=run)
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         replay(args.trajectory, size=args.resolution, duration=args.duration, speed=args.speed,
-               field_scale=args.field_scale, vsync=not args.no_vsync, output_dir=args.output_dir)
+               field_scale=args.field_scale, vsync=not args.no_vsync, output_dir=args.output_dir,
+               neuron_fields=args.neuron_fields)
     except FileNotFoundError as exc:
         raise cli.CliError(str(exc)) from None
     except IsADirectoryError:

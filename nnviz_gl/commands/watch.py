@@ -36,6 +36,7 @@ def add_parser(sub) -> None:
                      help="training speed in epochs per second, or 'max' (default 30; +/- change it live)")
     win.add_argument("--field-scale", type=cli.positive_float, default=WINDOW_FIELD_SCALE,
                      help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
+    cli.add_neuron_fields_option(win)
     win.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     win.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     cli.add_training_options(watch)
@@ -47,5 +48,5 @@ def run(args: argparse.Namespace) -> int:
 
     config = cli.training_config(args)  # the same options, checked the same way, as render's
     watch(config, size=args.resolution, duration=args.duration, speed=args.speed, field_scale=args.field_scale,
-          vsync=not args.no_vsync, output_dir=args.output_dir)
+          vsync=not args.no_vsync, output_dir=args.output_dir, neuron_fields=args.neuron_fields)
     return 0

@@ -40,7 +40,8 @@ def loop_turns(layer_sizes: tuple[int, ...], step: int) -> int:
 
     Per output neuron: its sum's turns, plus one each for the output loop, an empty inner loop, the
     activation loop and the probe's capture loop (counted whether or not they run, to stay on the safe side);
-    then the multiclass colouring's four loops over the outputs.
+    then the multiclass colouring's four loops over the outputs. The neuron atlas's variant takes fewer:
+    its one do-while turn, but it stops before the output layer (at least four turns per output neuron).
     """
     layers = sum(n_out * (4 + n_in // step) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
     return layers + 4 * layer_sizes[-1]
@@ -104,4 +105,5 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
         "PARAMS_IN_TEXTURE": bool(params_in_texture),
         "PROBE": False,
         "COLOUR": True,
+        "ATLAS": False,
     }

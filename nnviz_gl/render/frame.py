@@ -18,7 +18,8 @@ class FrameRenderer:
     """Draws snapshots offscreen at one size. Made once; drawing a frame creates no GL objects."""
 
     def __init__(self, size: tuple[int, int], *, field_scale: float | None = None, style: Style = DEFAULT_STYLE,
-                 ctx: moderngl.Context | None = None, gpu: int | None = None) -> None:
+                 ctx: moderngl.Context | None = None, gpu: int | None = None,
+                 neuron_fields: bool | None = None) -> None:
         self.ctx = ctx or create_headless_context(gpu)
         self._own_ctx = ctx is None
         self.caps = capabilities(self.ctx)
@@ -29,7 +30,7 @@ class FrameRenderer:
             # context that may be one its owner has since deleted (GL_INVALID_OPERATION).
             self._make_current()
             self.ctx.detect_framebuffer(0).use()
-        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps)
+        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps, neuron_fields=neuron_fields)
         self.target = OffscreenTarget(self.ctx, self.size, self.caps.frame_storage)
 
     def set_data(self, X, y, X_test=None, y_test=None, bounds=None) -> None:
@@ -101,8 +102,10 @@ _shared: FrameRenderer | None = None
 
 def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None, previous: Snapshot | None = None,
-                 size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None) -> np.ndarray:
+                 size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None,
+                 neuron_fields: bool | None = None) -> np.ndarray:
     """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
+    ``neuron_fields``: hidden neurons show their own fields (None: when their discs are large enough).
 
     The context and scene are made on the first call and reused, so calling this in a loop is cheap.
     """
@@ -111,6 +114,7 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
         _shared = FrameRenderer(size, field_scale=field_scale)
     _shared.resize(size)
     _shared.scene.set_field_scale(field_scale)
+    _shared.scene.set_neuron_fields(neuron_fields)
     _shared.set_data(X, y, X_test, y_test)
     _shared.draw(snapshot, previous)
     return _shared.read_rgb()

@@ -73,7 +73,8 @@ class Viewer:
     ``step_once()``, ``speed``, ``reinitialize()``, ``new_data()`` and ``add_point(x, y, label)`` —
     a :class:`~nnviz_gl.training.bus.TrainingThread` has them. Without it those keys say so on screen.
     ``field_scale`` is the field texture's resolution per window pixel (0.35: an eighth of the shader
-    work, bilinearly smoothed). ``vsync=False`` draws as fast as it can (benchmarks).
+    work, bilinearly smoothed). ``vsync=False`` draws as fast as it can (benchmarks). ``neuron_fields``:
+    hidden neurons show their own fields (True), never (False), or when their discs are large enough (None).
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class Viewer:
         visible: bool = True,
         output_dir: str | os.PathLike[str] = ".",
         style: Style = DEFAULT_STYLE,
+        neuron_fields: bool | None = None,
     ) -> None:
         w, h = check_size(size, what="window size")
         self.controls = controls
@@ -112,7 +114,8 @@ class Viewer:
             self.ctx = moderngl.create_context(require=REQUIRED_GL[0] * 100 + REQUIRED_GL[1] * 10)
             self.gl = check_version(self.ctx)
             self.caps = capabilities(self.ctx)
-            self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps)
+            self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps,
+                               neuron_fields=neuron_fields)
         except BaseException:
             glfw.destroy_window(self.window)
             glfw_release()

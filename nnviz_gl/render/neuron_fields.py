@@ -1,0 +1,149 @@
+"""A field in every neuron: each hidden neuron's disc shows that neuron's own output over the plane.
+
+All hidden neurons are evaluated at once, in one draw of the field shader's atlas variant
+(``FieldPass.evaluate_atlas``), into one texture: a square tile per neuron, about the disc's pixel
+diameter, column = neuron, row = hidden layer - 1. That happens once per uploaded snapshot (or new
+bounds or layout), never per frame while a snapshot holds; the discs then sample their tiles in one
+instanced draw over the network panel's plain discs, inside their outlines. The colours are those the
+field panel's probe shows for the same neuron (its activation on -1..1 through the two-sided map).
+"""
+
+from __future__ import annotations
+
+import math
+
+import moderngl
+import numpy as np
+
+from .field_panel import FieldPanel
+from .instanced import _InstancedPass
+from .layout import FrameLayout, NetworkGeometry
+from .panels import NetworkPanel, Panel
+from .transforms import Rect
+
+NEURON_FIELD_MIN_RADIUS = 9.0  # px: smaller discs (e.g. every network at 640x360) stay plain by default
+MAX_TILE_SIDE = 64             # texels: larger discs are upsampled (the field is smooth)
+
+
+def neuron_fields_shown(enabled: bool | None, radius: float) -> bool:
+    """Whether the discs show their fields: ``enabled`` when given, else when a disc is large enough to read."""
+    return radius >= NEURON_FIELD_MIN_RADIUS if enabled is None else bool(enabled)
+
+
+def tile_side(radius: float, widest_layer: int, max_texture: int) -> int:
+    """Texels along a tile: the disc's diameter, even (a 2x2 block of fragments never spans two tiles),
+    at most MAX_TILE_SIDE and so that the widest layer's row fits in a texture; 0 when none fits."""
+    side = min(MAX_TILE_SIDE, 2 * max(1, math.ceil(radius)), max_texture // max(1, widest_layer))
+    return max(0, side - side % 2)
+
+
+class FieldDiscPass(_InstancedPass):
+    """Discs textured with their tile of the atlas: per instance centre + radius (3), tile column, row (2)."""
+
+    vertex_file = "neuron_fields.vert"
+    fragment_file = "neuron_fields.frag"
+    instance_layout = ((("in_disc", "in_tile"), "3f 2f", 5),)
+
+
+class NeuronFieldsPanel(Panel):
+    """Draws over the network panel's hidden neurons; paints no background of its own.
+
+    ``enabled``: True always, False never, None (the default) when the discs' radius reaches
+    NEURON_FIELD_MIN_RADIUS pixels. ``evaluations`` counts atlas evaluations (one per uploaded snapshot).
+    """
+
+    def __init__(self, ctx: moderngl.Context, network: NetworkPanel, field_panel: FieldPanel,
+                 enabled: bool | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.network = network
+        self.field_panel = field_panel
+        self.enabled = enabled
+        self.discs = FieldDiscPass(ctx)
+        self.discs.program["u_atlas"] = 0
+        self.atlas: moderngl.Texture | None = None
+        self.framebuffer: moderngl.Framebuffer | None = None
+        self.side = 0
+        self.dirty = True       # the atlas is out of date: a new snapshot, bounds or layout
+        self.evaluations = 0
+        self._geometry: NetworkGeometry | None = None
+        self._valid = False     # the last evaluation drew (finite parameters, hidden layers)
+        self._max_texture = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 8192))
+
+    def region(self, lay: FrameLayout) -> Rect:
+        return lay.network
+
+    def place(self, lay: FrameLayout) -> None:
+        super().place(lay)
+        self.dirty = True
+
+    @property
+    def shown(self) -> bool:
+        """Whether the last frame drew the fields into the discs."""
+        geo = self.network.geometry
+        return (geo is not None and self._valid and self.side > 0
+                and neuron_fields_shown(self.enabled, geo.neuron_radius))
+
+    def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
+        geo, arch = self.network.geometry, self.network.architecture
+        if geo is None or arch is None or len(arch.layer_sizes) < 3:
+            return
+        if not neuron_fields_shown(self.enabled, geo.neuron_radius):
+            return
+        if geo is not self._geometry:
+            self._arrange(geo, arch.layer_sizes)
+        if self.side == 0:
+            return
+        if self.dirty:
+            self._valid = self.field_panel.field.evaluate_atlas(self.field_panel.bounds, self.framebuffer, self.side)
+            self.evaluations += 1
+            self.dirty = False
+            framebuffer.use()
+        if not self._valid:
+            return  # non-finite parameters: the plain discs say so
+        box = self.network.box()
+        framebuffer.viewport = box.gl_viewport(frame_size[1])
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self.atlas.use(0)
+        self.discs.draw(box)
+
+    def _arrange(self, geo: NetworkGeometry, sizes: tuple[int, ...]) -> None:
+        """Tiles and disc instances for a new geometry; a new atlas only when its size changes."""
+        hidden = sizes[1:-1]
+        self.side = tile_side(geo.neuron_radius, max(hidden), self._max_texture)
+        self._geometry = geo
+        self.dirty = True
+        if self.side == 0:
+            return
+        size = (max(hidden) * self.side, len(hidden) * self.side)
+        if self.atlas is None or self.atlas.size != size:
+            self._release_atlas()
+            self.atlas = self.ctx.texture(size, 4)
+            self.atlas.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            self.atlas.repeat_x = self.atlas.repeat_y = False
+            self.framebuffer = self.ctx.framebuffer(color_attachments=[self.atlas])
+        layer = geo.neuron_layer
+        is_hidden = (layer > 0) & (layer < len(sizes) - 1)
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        index = np.arange(len(layer)) - starts[layer]  # each neuron's place in its layer
+        instances = np.zeros((int(is_hidden.sum()), 5), np.float32)
+        instances[:, 0:2] = geo.neurons[is_hidden]
+        instances[:, 2] = geo.neuron_radius
+        instances[:, 3] = index[is_hidden]
+        instances[:, 4] = layer[is_hidden] - 1
+        self.discs.write(0, instances)
+        self.discs.program["u_tile_side"] = float(self.side)
+        # The network panel's outline (panels.NetworkPanel._neuron_discs) stays visible around the field.
+        self.discs.program["u_outline"] = max(1.0, 2.0 * self.lay.unit)
+
+    def _release_atlas(self) -> None:
+        if self.framebuffer is not None:
+            self.framebuffer.release()
+        if self.atlas is not None:
+            self.atlas.release()
+        self.atlas = self.framebuffer = None
+
+    def release(self) -> None:
+        self._release_atlas()
+        self.discs.release()
