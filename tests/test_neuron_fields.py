@@ -182,6 +182,20 @@ def test_no_neuron_fields_draws_the_plain_discs(ctx, renderer):
         release(plain)
 
 
+def test_a_diverged_model_shows_plain_discs_and_the_next_finite_one_its_fields(renderer):
+    snap = halves_net()
+    weights = [w.copy() for w in snap.weights]
+    weights[0][0, 0] = np.nan
+    diverged = nv.Snapshot(weights=weights, biases=snap.biases, activation="logistic", epoch=2)
+    frame = draw(renderer, diverged)
+    assert not renderer.scene.neuron_fields.shown
+    s = disc_samples(renderer, frame, 3)  # a neuron of x2 only: its own field is finite, but not drawn
+    assert close(s["up"], s["down"], 1)
+    frame = draw(renderer, halves_net(epoch=3))
+    s = disc_samples(renderer, frame, 3)
+    assert renderer.scene.neuron_fields.shown and close(s["down"], NEG) and close(s["up"], POS), s
+
+
 def wide(sizes: tuple[int, ...], seed: int = 0, epoch: int = 1) -> nv.Snapshot:
     rng = np.random.default_rng(seed)
     return nv.Snapshot(weights=[rng.normal(scale=1.5 / np.sqrt(a), size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])],

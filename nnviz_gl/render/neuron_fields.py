@@ -84,20 +84,34 @@ class NeuronFieldsPanel(Panel):
         return (geo is not None and self._valid and self.side > 0
                 and neuron_fields_shown(self.enabled, geo.neuron_radius))
 
-    def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
+    def _wanted(self) -> bool:
         geo, arch = self.network.geometry, self.network.architecture
-        if geo is None or arch is None or len(arch.layer_sizes) < 3:
+        return (geo is not None and arch is not None and len(arch.layer_sizes) >= 3
+                and neuron_fields_shown(self.enabled, geo.neuron_radius))
+
+    def prepare(self) -> None:
+        # Evaluated here when the discs stay where they were (the usual new snapshot): before the field
+        # panel's own evaluation, whose wait without the GIL then covers both (field_panel.py).
+        snap = self.field_panel.snapshot
+        if (self.dirty and self._wanted() and self.network.geometry is self._geometry and self.side > 0
+                and snap is not None and snap.architecture == self.network.architecture):
+            self._evaluate()
+
+    def _evaluate(self) -> None:
+        self._valid = self.field_panel.field.evaluate_atlas(self.field_panel.bounds, self.framebuffer, self.side)
+        self.evaluations += 1
+        self.dirty = False
+
+    def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
+        if not self._wanted():
             return
-        if not neuron_fields_shown(self.enabled, geo.neuron_radius):
-            return
-        if geo is not self._geometry:
-            self._arrange(geo, arch.layer_sizes)
+        geo = self.network.geometry
+        if geo is not self._geometry:  # a new layout or architecture: placed by the network's restyle
+            self._arrange(geo, self.network.architecture.layer_sizes)
         if self.side == 0:
             return
         if self.dirty:
-            self._valid = self.field_panel.field.evaluate_atlas(self.field_panel.bounds, self.framebuffer, self.side)
-            self.evaluations += 1
-            self.dirty = False
+            self._evaluate()
             framebuffer.use()
         if not self._valid:
             return  # non-finite parameters: the plain discs say so
