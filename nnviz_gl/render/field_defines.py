@@ -92,11 +92,6 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
             rest = _written_out(n_in, n_out, offset, turns * step)
             layers.append(f"LAYER_STEPS({i + 1}, {n_in}, {n_out}, {offset}, {act}, {step}, {turns}, {rest})")
         offset += n_in * n_out + n_out
-    # The atlas's rows are the hidden layers: a tile past its row's layer size is discarded up front.
-    hidden = sizes[1:-1]
-    row_width = str(hidden[-1]) if hidden else "0"
-    for layer in range(len(hidden) - 1, 0, -1):
-        row_width = f"(probe_layer == {layer} ? {hidden[layer - 1]} : {row_width})"
     return {
         "N_PARAMS": offset,
         "N_VEC4": max(1, math.ceil(offset / 4)),
@@ -111,5 +106,4 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
         "PROBE": False,
         "COLOUR": True,
         "ATLAS": False,
-        "ATLAS_ROW_WIDTH": row_width,
     }
