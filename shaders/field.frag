@@ -24,9 +24,9 @@ uniform int u_probe_neuron;
 #define CAPTURE(L, NOUT) if (u_probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == u_probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } }
 #elif ATLAS
 uniform int u_tile_side;      // texels along a tile's side
-// The layers run inside a do-while: once the tile's layer is done the rest is skipped (break); a tile
-// past its layer's last neuron is never sampled (discard).
-#define CAPTURE(L, NOUT) if (probe_layer == L) { if (probe_neuron >= NOUT) discard; for (int j = 0; j < NOUT; ++j) { if (j == probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } break; }
+// The layers run inside a do-while: once the tile's layer is done the rest is skipped (break). A tile
+// past its layer's last neuron is evaluated but never sampled (a discard costs llvmpipe more than it saves).
+#define CAPTURE(L, NOUT) if (probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } break; }
 #else
 #define CAPTURE(L, NOUT)
 #endif
