@@ -101,7 +101,7 @@ def test_a_thumbnail_is_the_probes_full_size_field_at_the_same_points(renderer):
     renderer.scene.set_probe(None)
     frame = draw(renderer, snap)
     geo, lay = renderer.scene.geometry, renderer.scene.layout
-    neuron, (cx, cy), r = 4, geo.neurons[4], geo.neuron_radius
+    (cx, cy), r = geo.neurons[4], geo.neuron_radius  # hidden neuron 2 of layer 1, the gentle slope
     inner = r - max(1.0, 2.0 * lay.unit) - 1.0  # inside the outline and its anti-aliased edge
     cols, rows = np.meshgrid(np.arange(int(cx - r), int(cx + r) + 1), np.arange(int(cy - r), int(cy + r) + 1))
     off_x, off_y = cols + 0.5 - cx, rows + 0.5 - cy
