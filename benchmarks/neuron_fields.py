@@ -31,7 +31,8 @@ def frame_ms(renderer: FrameRenderer, snapshots: list, atlas_only: bool) -> floa
             renderer.scene.upload(snap)
             renderer.ctx.finish()
             t = time.perf_counter()
-            scene.field.evaluate_atlas(scene.bounds, scene.neuron_fields.framebuffer, scene.neuron_fields.side)
+            nf = scene.neuron_fields
+            scene.field.evaluate_atlas(scene.bounds, nf.framebuffer, nf.side, nf.columns)
             renderer.ctx.finish()
             total += time.perf_counter() - t
         else:

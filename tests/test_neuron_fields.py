@@ -15,7 +15,7 @@ import nnviz_gl as nv
 from nnviz_gl.render.field import FieldPass
 from nnviz_gl.render.field_defines import sum_step
 from nnviz_gl.render.frame import FrameRenderer
-from nnviz_gl.render.neuron_fields import NEURON_FIELD_MIN_RADIUS, tile_side
+from nnviz_gl.render.neuron_fields import NEURON_FIELD_MIN_RADIUS, atlas_grid, tile_side
 from nnviz_gl.render.style import DEFAULT_STYLE as STYLE
 from nnviz_gl.render.transforms import data_to_pixels
 
@@ -224,16 +224,18 @@ def test_every_tile_of_the_atlas_is_that_neurons_probe(ctx, sizes, radius):
     snap = wide(sizes, seed=3)
     if sizes[1] == 256:
         assert sum_step(sizes) > 1, "the case would not need stepped sums"
-    side = tile_side(radius, max(sizes[1:-1]), 16384)
     hidden = sizes[1:-1]
+    columns, rows = atlas_grid(sum(hidden))
+    side = tile_side(radius, (columns, rows), 16384)
     field = FieldPass(ctx)
-    atlas = ctx.texture((max(hidden) * side, len(hidden) * side), 4)
+    atlas = ctx.texture((columns * side, rows * side), 4)
     fbo = ctx.framebuffer(color_attachments=[atlas])
     try:
         field.upload(snap)
         field.resize((side, side))
-        assert field.evaluate_atlas(BOUNDS, fbo, side)
-        tiles = np.frombuffer(fbo.read(components=4), np.uint8).reshape(len(hidden) * side, -1, 4)
+        assert field.evaluate_atlas(BOUNDS, fbo, side, columns)
+        tiles = np.frombuffer(fbo.read(components=4), np.uint8).reshape(rows * side, columns * side, 4)
+        first = dict(zip(range(1, len(hidden) + 1), np.cumsum((0, *hidden))))  # a layer's first tile
         rng = np.random.default_rng(0)
         picks = [(layer, j) for layer, n in enumerate(hidden, start=1)
                  for j in sorted({0, n - 1, *rng.integers(0, n, 3).tolist()})]
@@ -241,7 +243,8 @@ def test_every_tile_of_the_atlas_is_that_neurons_probe(ctx, sizes, radius):
             field.set_probe((layer, j))
             field.evaluate(BOUNDS)
             probe = np.frombuffer(field.framebuffer.read(components=4), np.uint8).reshape(side, side, 4)
-            tile = tiles[(layer - 1) * side:layer * side, j * side:(j + 1) * side]
+            row, column = divmod(first[layer] + j, columns)
+            tile = tiles[row * side:(row + 1) * side, column * side:(column + 1) * side]
             diff = np.abs(tile[..., :3].astype(int) - probe[..., :3].astype(int))
             assert diff.max() <= 1, (layer, j, diff.max())
             assert np.ptp(tile[..., :3]) > 0

@@ -76,7 +76,10 @@ class FieldPass:
         if self._params_tex is not None:
             self._params_tex.write(self._params.tobytes())
         else:
-            self._program["u_params"].write(self._params.tobytes())
+            # A variant that never reads the last layers (the atlas of a one-hidden-layer network) has a
+            # shorter array: the compiler drops the unread end.
+            uniform = self._program["u_params"]
+            uniform.write(self._params[: uniform.array_length * 4].tobytes())
 
     def _specialise(self, arch: Architecture) -> None:
         n_params = sum(a * b + b for a, b in zip(arch.layer_sizes[:-1], arch.layer_sizes[1:]))
@@ -219,11 +222,12 @@ class FieldPass:
             self._use_variant(probing=self.probe is not None, colour=True)
 
     def evaluate_atlas(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer,
-                       tile_side: int) -> bool:
+                       tile_side: int, columns: int) -> bool:
         """Every hidden neuron's own field over data ``bounds``, coloured as its probe shows it, in one
-        draw into ``target``: a square tile of ``tile_side`` texels per neuron, column = neuron, row =
-        hidden layer - 1 (tiles past a layer's size are left as they were). False, and nothing drawn,
-        for a model with non-finite parameters or without hidden layers."""
+        draw into ``target``: a square tile of ``tile_side`` texels per neuron, ``columns`` tiles a row,
+        the hidden neurons in order (layer by layer) from the bottom-left; tiles past the last neuron
+        hold nothing meaningful. False, and nothing drawn, for a model with non-finite parameters or
+        without hidden layers."""
         if self._program is None:
             raise RuntimeError("FieldPass.evaluate_atlas before any snapshot was uploaded")
         if not self._valid or len(self._arch.layer_sizes) < 3:
@@ -233,6 +237,7 @@ class FieldPass:
         self._program["u_data_origin"] = (xmin, ymin)
         self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
         self._program["u_tile_side"] = int(tile_side)
+        self._program["u_tile_columns"] = int(columns)
         target.use()
         target.viewport = (0, 0, *target.size)
         if self._params_tex is not None:

@@ -76,6 +76,16 @@ def _written_out(n_in: int, n_out: int, offset: int, start: int) -> str:
     return " ".join(parts)
 
 
+def atlas_locate(hidden: tuple[int, ...]) -> str:
+    """GLSL that turns the atlas tile index ``k`` into (probe_layer, probe_neuron): hidden neurons in order."""
+    branches, first = [], 0
+    for layer, n in enumerate(hidden, start=1):
+        test = f"if (k < {first + n}) " if layer < len(hidden) else ""
+        branches.append(f"{test}{{ probe_layer = {layer}; probe_neuron = k - {first}; }}")
+        first += n
+    return " else ".join(branches)
+
+
 def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool = True) -> dict[str, object]:
     """The compile-time specialisation of field.frag for one architecture."""
     sizes = arch.layer_sizes
@@ -93,6 +103,7 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
             layers.append(f"LAYER_STEPS({i + 1}, {n_in}, {n_out}, {offset}, {act}, {step}, {turns}, {rest})")
         offset += n_in * n_out + n_out
     return {
+        "ATLAS_LOCATE": atlas_locate(sizes[1:-1]),
         "N_PARAMS": offset,
         "N_VEC4": max(1, math.ceil(offset / 4)),
         "MAX_WIDTH": max(sizes),

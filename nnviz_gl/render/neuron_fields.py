@@ -2,7 +2,7 @@
 
 All hidden neurons are evaluated at once, in one draw of the field shader's atlas variant
 (``FieldPass.evaluate_atlas``), into one texture: a square tile per neuron, about the disc's pixel
-diameter, column = neuron, row = hidden layer - 1. That happens once per uploaded snapshot (or new
+diameter, the hidden neurons in order in a near-square grid. That happens once per uploaded snapshot (or new
 bounds or layout), never per frame while a snapshot holds; the discs then sample their tiles in one
 instanced draw over the network panel's plain discs, inside their outlines. The colours are those the
 field panel's probe shows for the same neuron (its activation on -1..1 through the two-sided map).
@@ -30,10 +30,16 @@ def neuron_fields_shown(enabled: bool | None, radius: float) -> bool:
     return radius >= NEURON_FIELD_MIN_RADIUS if enabled is None else bool(enabled)
 
 
-def tile_side(radius: float, widest_layer: int, max_texture: int) -> int:
+def atlas_grid(n_hidden: int) -> tuple[int, int]:
+    """Tile columns and rows for ``n_hidden`` tiles: near-square, so few tiles are evaluated for nothing."""
+    columns = max(1, math.ceil(math.sqrt(n_hidden)))
+    return columns, max(1, math.ceil(n_hidden / columns))
+
+
+def tile_side(radius: float, grid: tuple[int, int], max_texture: int) -> int:
     """Texels along a tile: the disc's diameter, even (a 2x2 block of fragments never spans two tiles),
-    at most MAX_TILE_SIDE and so that the widest layer's row fits in a texture; 0 when none fits."""
-    side = min(MAX_TILE_SIDE, 2 * max(1, math.ceil(radius)), max_texture // max(1, widest_layer))
+    at most MAX_TILE_SIDE and so that the grid fits in a texture; 0 when none fits."""
+    side = min(MAX_TILE_SIDE, 2 * max(1, math.ceil(radius)), max_texture // max(grid))
     return max(0, side - side % 2)
 
 
@@ -64,6 +70,7 @@ class NeuronFieldsPanel(Panel):
         self.atlas: moderngl.Texture | None = None
         self.framebuffer: moderngl.Framebuffer | None = None
         self.side = 0
+        self.columns = 1
         self.dirty = True       # the atlas is out of date: a new snapshot, bounds or layout
         self.evaluations = 0
         self._geometry: NetworkGeometry | None = None
@@ -98,7 +105,8 @@ class NeuronFieldsPanel(Panel):
             self._evaluate()
 
     def _evaluate(self) -> None:
-        self._valid = self.field_panel.field.evaluate_atlas(self.field_panel.bounds, self.framebuffer, self.side)
+        self._valid = self.field_panel.field.evaluate_atlas(self.field_panel.bounds, self.framebuffer, self.side,
+                                                            self.columns)
         self.evaluations += 1
         self.dirty = False
 
@@ -124,13 +132,14 @@ class NeuronFieldsPanel(Panel):
 
     def _arrange(self, geo: NetworkGeometry, sizes: tuple[int, ...]) -> None:
         """Tiles and disc instances for a new geometry; a new atlas only when its size changes."""
-        hidden = sizes[1:-1]
-        self.side = tile_side(geo.neuron_radius, max(hidden), self._max_texture)
+        n_hidden = sum(sizes[1:-1])
+        self.columns, rows = atlas_grid(n_hidden)
+        self.side = tile_side(geo.neuron_radius, (self.columns, rows), self._max_texture)
         self._geometry = geo
         self.dirty = True
         if self.side == 0:
             return
-        size = (max(hidden) * self.side, len(hidden) * self.side)
+        size = (self.columns * self.side, rows * self.side)
         if self.atlas is None or self.atlas.size != size:
             self._release_atlas()
             self.atlas = self.ctx.texture(size, 4)
@@ -139,13 +148,12 @@ class NeuronFieldsPanel(Panel):
             self.framebuffer = self.ctx.framebuffer(color_attachments=[self.atlas])
         layer = geo.neuron_layer
         is_hidden = (layer > 0) & (layer < len(sizes) - 1)
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        index = np.arange(len(layer)) - starts[layer]  # each neuron's place in its layer
-        instances = np.zeros((int(is_hidden.sum()), 5), np.float32)
+        tile = np.arange(n_hidden)  # the hidden neurons in order, as the shader's ATLAS_LOCATE counts them
+        instances = np.zeros((n_hidden, 5), np.float32)
         instances[:, 0:2] = geo.neurons[is_hidden]
         instances[:, 2] = geo.neuron_radius
-        instances[:, 3] = index[is_hidden]
-        instances[:, 4] = layer[is_hidden] - 1
+        instances[:, 3] = tile % self.columns
+        instances[:, 4] = tile // self.columns
         self.discs.write(0, instances)
         self.discs.program["u_tile_side"] = float(self.side)
         # The network panel's outline (panels.NetworkPanel._neuron_discs) stays visible around the field.
