@@ -105,6 +105,8 @@ def split(viewer, thread, seconds: float, speed: float | None) -> dict[str, floa
 
     patched = [(scene.field, "evaluate", "field"), (scene.composite, "draw", "field colours"),
                (scene.network.edges, "draw", "edges"), (scene.network.neurons, "draw", "neurons"),
+               (scene.field, "evaluate_atlas", "neuron fields (atlas)"),
+               (scene.neuron_fields.discs, "draw", "neuron fields (discs)"),
                (scene.field_panel.points, "draw", "points"), (scene.legend.rects, "draw", "legend"),
                (scene.loss, "draw", "loss panel"), (scene.loss, "prepare", "loss panel (prepare)"),
                (scene.text, "draw", "text"),
@@ -142,6 +144,8 @@ def main() -> None:
                         help=f"the window's field scale (default {WINDOW_FIELD_SCALE})")
     parser.add_argument("--split", action="store_true", help="also time each pass (ctx.finish between)")
     parser.add_argument("--dataset", default="classification", help="the run's dataset (default the seed's)")
+    parser.add_argument("--neuron-fields", action=argparse.BooleanOptionalAction, default=None,
+                        help="fields in the hidden neurons' discs (default: the window's own choice, by disc size)")
     parser.add_argument("--classes", type=int, default=None, help="classes of blobs/spiral (a multiclass run)")
     parser.add_argument("--controls", choices=("none", "folded", "open"), default="none",
                         help="the control panel (nnviz_gl[gui]): not shown, folded to its title bar, or open")
@@ -154,7 +158,7 @@ def main() -> None:
 
     with virtual_display() as display:
         trainer = SklearnTrainer(TrainingConfig(dataset=args.dataset, classes=args.classes))
-        viewer = Viewer(size, vsync=False, field_scale=args.field_scale)
+        viewer = Viewer(size, vsync=False, field_scale=args.field_scale, neuron_fields=args.neuron_fields)
         thread = TrainingThread(trainer, viewer, epochs_per_second=args.speed)
         viewer.controls = thread
         if args.controls != "none" and not viewer.add_controls_panel(open=args.controls == "open"):
@@ -163,9 +167,11 @@ def main() -> None:
         viewer.set_data(data.X_train, data.y_train, data.X_test, data.y_test)
         thread.start()
         try:
+            fields = {None: "auto", True: "on", False: "off"}[args.neuron_fields]
             print(f"dataset {args.dataset}" + (f", {args.classes} classes" if args.classes else "") + "; "
                   f"display {display}: {viewer.gl.line()}; {os.cpu_count()} CPUs; window {size[0]}x{size[1]}, "
-                  f"field scale {args.field_scale}, vsync off; load average {os.getloadavg()[0]:.2f}")
+                  f"field scale {args.field_scale}, neuron fields {fields}, vsync off; "
+                  f"load average {os.getloadavg()[0]:.2f}")
             modes = [("training", args.speed), ("training", None), ("paused", None)]
             for mode, speed in modes:
                 results = [measure(viewer, thread, mode, args.seconds, speed) for _ in range(args.repeat)]

@@ -61,6 +61,7 @@ def watch(
     print_summary: bool = True,
     controls_panel: bool = True,
     title: str | None = None,
+    neuron_fields: bool | None = None,
     **training_options: Any,
 ) -> ViewerStats:
     """Open a window and watch a network train until it is closed or ``duration`` seconds pass.
@@ -78,7 +79,7 @@ def watch(
     trainer = SklearnTrainer(config)
     # The window first: no display, or too old an OpenGL, is reported before any training starts.
     viewer = Viewer(size, title=f"nnviz-gl · {config.dataset} · {'-'.join(map(str, config.hidden))}",
-                    field_scale=field_scale, vsync=vsync, output_dir=output_dir)
+                    field_scale=field_scale, vsync=vsync, output_dir=output_dir, neuron_fields=neuron_fields)
     viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
     try:
         feed = _WindowFeed(viewer, trainer, pause_at=config.epochs)

@@ -89,6 +89,7 @@ class Replay:
         output_dir: str | os.PathLike[str] = ".",
         view: tuple[float, float, float, float] | None = None,
         title: str | None = None,
+        neuron_fields: bool | None = None,
     ) -> None:
         self.speed = check_speed(speed)
         owns_reader = not isinstance(source, TrajectoryReader)
@@ -99,7 +100,7 @@ class Replay:
                 raise TrajectoryError(f"{str(self.reader.path)!r} holds no complete snapshot yet")
             self.viewer = Viewer(size, title=f"nnviz-gl replay · {Path(self.reader.path).name}",
                                  field_scale=field_scale, vsync=vsync, visible=visible, output_dir=output_dir,
-                                 view=view)
+                                 view=view, neuron_fields=neuron_fields)
         except BaseException:
             if owns_reader:
                 self.reader.close()
@@ -343,6 +344,7 @@ def replay(
     print_summary: bool = True,
     view: tuple[float, float, float, float] | None = None,
     title: str | None = None,
+    neuron_fields: bool | None = None,
 ) -> ReplayStats:
     """Open a window on the recorded run at ``path`` until it is closed or ``duration`` seconds pass.
 
@@ -351,7 +353,7 @@ def replay(
     panel's home view (default: the points' extent plus 0.5).
     """
     with Replay(path, size=size, speed=speed, field_scale=field_scale, vsync=vsync,
-                output_dir=output_dir, view=view, title=title) as window:
+                output_dir=output_dir, view=view, title=title, neuron_fields=neuron_fields) as window:
         stats = window.run(duration)
     if print_summary:
         print(stats.line(), file=sys.stdout, flush=True)

@@ -33,7 +33,8 @@ class VideoRecorder:
     Each published snapshot becomes ``frames_per_epoch`` frames, the weights interpolated in between
     so slow videos move smoothly. Learning marks compare each snapshot with the one before it.
     ``record="run.nnviz"`` also appends every published snapshot to a trajectory file, to render again
-    later at another size or speed (``nnviz-gl render --from run.nnviz``).
+    later at another size or speed (``nnviz-gl render --from run.nnviz``). ``neuron_fields``: each hidden
+    neuron's disc shows its own field (True), never (False), or when the discs are large enough (None).
 
     The points may also come after construction, through :meth:`set_data` before the first publish:
     the GL context and ffmpeg then start while the data is still being made (``nnviz-gl render`` does
@@ -76,6 +77,7 @@ class VideoRecorder:
         record: str | Path | None = None,
         view: tuple[float, float, float, float] | None = None,
         title: str | None = None,
+        neuron_fields: bool | None = None,
     ) -> None:
         if int(frames_per_epoch) < 1:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
@@ -97,7 +99,7 @@ class VideoRecorder:
         # which ffmpeg converts) and how many cores the encoder may take.
         loop = self._loop
         loop.title = title  # the frames' caption: "TITLE · epoch N"
-        self._thread = threading.Thread(target=loop.run, args=(self.size, field_scale, gpu), name="nnviz-render",
+        self._thread = threading.Thread(target=loop.run, args=(self.size, field_scale, gpu, neuron_fields), name="nnviz-render",
                                         daemon=True)
         self._thread.start()
         loop.ready.wait()
@@ -283,10 +285,12 @@ class _RenderLoop:
         if self.writer is not None and self.writer._state == "open":
             self.writer._io.shut_down()
 
-    def run(self, size: tuple[int, int], field_scale: float | None, gpu: int | None) -> None:
+    def run(self, size: tuple[int, int], field_scale: float | None, gpu: int | None,
+            neuron_fields: bool | None = None) -> None:
         try:
             # The GL context is made and used on this thread only.
-            self.renderer = FrameRenderer(size, field_scale=field_scale, gpu=gpu, title=self.title)
+            self.renderer = FrameRenderer(size, field_scale=field_scale, gpu=gpu, title=self.title,
+                                          neuron_fields=neuron_fields)
         except BaseException as exc:
             self.error = exc
             self.ready.set()

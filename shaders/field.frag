@@ -1,6 +1,6 @@
 #version 330 core
 // The model's output at every fragment: the MLP is unrolled at compile time.
-// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS INPUTS OUTPUT_KIND N_OUT PARAMS_IN_TEXTURE PROBE COLOUR
+// @defines: N_PARAMS N_VEC4 MAX_WIDTH HIDDEN_ACTIVATION HIDDEN_DISPLAY MLP_LAYERS INPUTS OUTPUT_KIND N_OUT PARAMS_IN_TEXTURE PROBE COLOUR ATLAS ATLAS_LOCATE
 //
 // OUTPUT_KIND: 0 binary (one logistic output), 1 multiclass (N_OUT softmax outputs), 2 regression (one
 // identity output). INPUTS computes the input features from the point x (features.py).
@@ -12,6 +12,9 @@
 // a large network); parameters of a layer are its weights, row-major (n_in x n_out), then its n_out
 // biases, starting at `offset`.
 // Weights are data (uniforms or a float texture): a new snapshot is a write, never a recompile.
+// ATLAS 1 (with COLOUR) draws every hidden neuron's own field at once, one square tile per neuron, the
+// hidden neurons in order, row by row from the bottom (neuron_fields.py); each tile spans the data bounds.
+// ATLAS_LOCATE turns the tile's index k into (probe_layer, probe_neuron).
 
 in vec2 v_uv;
 uniform vec2 u_data_origin;   // data coordinates at the viewport's lower-left corner
@@ -20,6 +23,12 @@ uniform vec2 u_data_span;     // data extent covered by the viewport
 uniform int u_probe_layer;    // show neuron u_probe_neuron of this hidden layer (1 = first)
 uniform int u_probe_neuron;
 #define CAPTURE(L, NOUT) if (u_probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == u_probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } }
+#elif ATLAS
+uniform int u_tile_side;      // texels along a tile's side
+uniform int u_tile_columns;   // tiles per row
+// The layers run inside a do-while: once the tile's layer is done the rest is skipped (break). A tile
+// past the last neuron is evaluated but never sampled (a discard costs llvmpipe more than it saves).
+#define CAPTURE(L, NOUT) if (probe_layer == L) { for (int j = 0; j < NOUT; ++j) { if (j == probe_neuron) { probe_z = z[j]; probe_h = h[j]; } } break; }
 #else
 #define CAPTURE(L, NOUT)
 #endif
@@ -142,12 +151,29 @@ vec4 shade_value(float v) {
 void main() {
     float h[MAX_WIDTH];
     float z[MAX_WIDTH];
+#if ATLAS
+    ivec2 texel = ivec2(gl_FragCoord.xy);
+    ivec2 tile = texel / u_tile_side;
+    int k = tile.y * u_tile_columns + tile.x;
+    int probe_layer = 0;
+    int probe_neuron = 0;
+    ATLAS_LOCATE
+    vec2 x = u_data_origin + (vec2(texel - tile * u_tile_side) + 0.5) / float(u_tile_side) * u_data_span;
+#else
     vec2 x = u_data_origin + v_uv * u_data_span;
+#endif
     INPUTS
     float probe_z = 0.0;
     float probe_h = 0.0;
+#if ATLAS
+    do { MLP_LAYERS } while (false);
+    // What the probe shows for this neuron (its activation on -1..1), without the boundary distance.
+    out_field = vec4(diverging(clamp(HIDDEN_DISPLAY(probe_h), -1.0, 1.0)), 1.0);
+#else
     MLP_LAYERS
-#if PROBE
+#endif
+#if ATLAS
+#elif PROBE
     // A hidden neuron: its activation mapped onto 0..1 for the colour map, its zero crossing as the line.
     out_field = shade(0.5 + 0.5 * HIDDEN_DISPLAY(probe_h), probe_z);
 #elif OUTPUT_KIND == 1

@@ -208,6 +208,13 @@ def datasets_text() -> str:
             f"Playground's): {', '.join(REGRESSION_DATASETS)}")
 
 
+def add_neuron_fields_option(group) -> None:
+    """--neuron-fields / --no-neuron-fields (render, watch, replay); default: when the discs are large enough."""
+    group.add_argument("--neuron-fields", action=argparse.BooleanOptionalAction, default=None,
+                       help="draw each hidden neuron's own field in its disc (default: when the discs are at "
+                            "least 9 px in radius, e.g. 854x480 and larger for the seed's 5-10-5)")
+
+
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group(
         "training (defaults: the seed notebook's run)",

@@ -52,6 +52,7 @@ def add_parser(sub) -> None:
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
     out.add_argument("--view", type=cli.view_bounds, default=None, metavar="X0,X1,Y0,Y1", help=cli.VIEW_HELP)
+    cli.add_neuron_fields_option(out)
     out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
                      help="EGL device index on multi-GPU servers")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 args.output, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
                 field_scale=args.field_scale, gpu=args.gpu, view=args.view, title=args.title,
+                neuron_fields=args.neuron_fields,
             )
             with recorder:  # from here on, any failure still finalises or removes the video
                 recorder.set_data(*data())

@@ -33,6 +33,7 @@ def add_parser(sub) -> None:
     replay.add_argument("--view", type=cli.view_bounds, default=None, metavar="X0,X1,Y0,Y1",
                         help=cli.VIEW_HELP + "; the wheel zooms, a drag pans, 0 returns to it")
     replay.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
+    cli.add_neuron_fields_option(replay)
     replay.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     replay.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     replay.set_defaults(run=run)
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         replay(args.trajectory, size=args.resolution, duration=args.duration, speed=args.speed,
                field_scale=args.field_scale, vsync=not args.no_vsync, output_dir=args.output_dir,
-               view=args.view, title=args.title)
+               view=args.view, title=args.title, neuron_fields=args.neuron_fields)
     except FileNotFoundError as exc:
         raise cli.CliError(str(exc)) from None
     except IsADirectoryError:

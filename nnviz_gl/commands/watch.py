@@ -37,6 +37,7 @@ def add_parser(sub) -> None:
     win.add_argument("--field-scale", type=cli.positive_float, default=WINDOW_FIELD_SCALE,
                      help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
     win.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
+    cli.add_neuron_fields_option(win)
     win.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     win.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
     cli.add_training_options(watch)
@@ -48,5 +49,6 @@ def run(args: argparse.Namespace) -> int:
 
     config = cli.training_config(args)  # the same options, checked the same way, as render's
     watch(config, size=args.resolution, duration=args.duration, speed=args.speed, field_scale=args.field_scale,
-          vsync=not args.no_vsync, output_dir=args.output_dir, title=args.title)
+          vsync=not args.no_vsync, output_dir=args.output_dir, title=args.title,
+          neuron_fields=args.neuron_fields)
     return 0

@@ -31,7 +31,8 @@ class FieldPass:
     Specialised per architecture (layer sizes are compile-time constants, far faster on a software
     renderer than a generic loop); weights are uniform or texture writes, so a new snapshot never
     recompiles. Showing one hidden neuron (``set_probe``) uses a second variant of the same shader,
-    compiled on first use and kept, so that the plain field never pays for the probe's bookkeeping.
+    compiled on first use and kept, so that the plain field never pays for the probe's bookkeeping;
+    every hidden neuron's field at once (``evaluate_atlas``) a third. ``programs_built`` counts them all.
     """
 
     def __init__(self, ctx: moderngl.Context, style: Style = DEFAULT_STYLE, *,
@@ -41,11 +42,12 @@ class FieldPass:
         caps = caps or capabilities(ctx)
         self.storage = caps.frame_storage  # of the colour texture
         self.compiles = 0          # architecture specialisations
+        self.programs_built = 0    # shader programs linked (every variant of every specialisation)
         self.probe: tuple[int, int] | None = None
         self.value_range: tuple[float, float] = (-1.0, 1.0)  # a regression's values at the map's ends
         self._arch: Architecture | None = None
         self._defines: dict[str, object] = {}
-        self._variants: dict[tuple[bool, bool], tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self._variants: dict[tuple[bool, bool, bool], tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._program: moderngl.Program | None = None
         self._vao: moderngl.VertexArray | None = None
         self._params_tex: moderngl.Texture | None = None
@@ -74,7 +76,10 @@ class FieldPass:
         if self._params_tex is not None:
             self._params_tex.write(self._params.tobytes())
         else:
-            self._program["u_params"].write(self._params.tobytes())
+            # A variant that never reads the last layers (the atlas of a one-hidden-layer network) has a
+            # shorter array: the compiler drops the unread end.
+            uniform = self._program["u_params"]
+            uniform.write(self._params[: uniform.array_length * 4].tobytes())
 
     def _specialise(self, arch: Architecture) -> None:
         n_params = sum(a * b + b for a, b in zip(arch.layer_sizes[:-1], arch.layer_sizes[1:]))
@@ -99,12 +104,13 @@ class FieldPass:
         self._use_variant(probing=False)
         self.compiles += 1
 
-    def _use_variant(self, probing: bool, colour: bool = True) -> None:
-        """Switch to (and on first use compile) the probe and/or raw-output variant of this architecture."""
-        key = (probing, colour)
+    def _use_variant(self, probing: bool, colour: bool = True, atlas: bool = False) -> None:
+        """Switch to (and on first use compile) the probe, raw-output or atlas variant of this architecture."""
+        key = (probing, colour, atlas)
         if key not in self._variants:
             program = load_program(self.ctx, "fullscreen.vert", "field.frag",
-                                   {**self._defines, "PROBE": probing, "COLOUR": colour})
+                                   {**self._defines, "PROBE": probing, "COLOUR": colour, "ATLAS": atlas})
+            self.programs_built += 1
             if self._params_tex is not None:
                 program["u_params_tex"] = 1
             if colour:
@@ -214,3 +220,29 @@ class FieldPass:
         self._vao.render(moderngl.TRIANGLES, vertices=3)
         if raw:
             self._use_variant(probing=self.probe is not None, colour=True)
+
+    def evaluate_atlas(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer,
+                       tile_side: int, columns: int) -> bool:
+        """Every hidden neuron's own field over data ``bounds``, coloured as its probe shows it, in one
+        draw into ``target``: a square tile of ``tile_side`` texels per neuron, ``columns`` tiles a row,
+        the hidden neurons in order (layer by layer) from the bottom-left; tiles past the last neuron
+        hold nothing meaningful. False, and nothing drawn, for a model with non-finite parameters or
+        without hidden layers."""
+        if self._program is None:
+            raise RuntimeError("FieldPass.evaluate_atlas before any snapshot was uploaded")
+        if not self._valid or len(self._arch.layer_sizes) < 3:
+            return False
+        self._use_variant(probing=False, atlas=True)
+        xmin, xmax, ymin, ymax = bounds
+        self._program["u_data_origin"] = (xmin, ymin)
+        self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
+        self._program["u_tile_side"] = int(tile_side)
+        self._program["u_tile_columns"] = int(columns)
+        target.use()
+        target.viewport = (0, 0, *target.size)
+        if self._params_tex is not None:
+            self._params_tex.use(1)
+        self.ctx.disable(moderngl.BLEND)
+        self._vao.render(moderngl.TRIANGLES, vertices=3)
+        self._use_variant(probing=self.probe is not None)
+        return True

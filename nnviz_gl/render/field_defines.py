@@ -40,7 +40,8 @@ def loop_turns(layer_sizes: tuple[int, ...], step: int) -> int:
 
     Per output neuron: its sum's turns, plus one each for the output loop, an empty inner loop, the
     activation loop and the probe's capture loop (counted whether or not they run, to stay on the safe side);
-    then the multiclass colouring's four loops over the outputs.
+    then the multiclass colouring's four loops over the outputs. The neuron atlas's variant takes fewer:
+    its one do-while turn, but it stops before the output layer (at least four turns per output neuron).
     """
     layers = sum(n_out * (4 + n_in // step) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
     return layers + 4 * layer_sizes[-1]
@@ -75,6 +76,16 @@ def _written_out(n_in: int, n_out: int, offset: int, start: int) -> str:
     return " ".join(parts)
 
 
+def atlas_locate(hidden: tuple[int, ...]) -> str:
+    """GLSL that turns the atlas tile index ``k`` into (probe_layer, probe_neuron): hidden neurons in order."""
+    branches, first = [], 0
+    for layer, n in enumerate(hidden, start=1):
+        test = f"if (k < {first + n}) " if layer < len(hidden) else ""
+        branches.append(f"{test}{{ probe_layer = {layer}; probe_neuron = k - {first}; }}")
+        first += n
+    return " else ".join(branches)
+
+
 def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool = True) -> dict[str, object]:
     """The compile-time specialisation of field.frag for one architecture."""
     sizes = arch.layer_sizes
@@ -92,6 +103,7 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
             layers.append(f"LAYER_STEPS({i + 1}, {n_in}, {n_out}, {offset}, {act}, {step}, {turns}, {rest})")
         offset += n_in * n_out + n_out
     return {
+        "ATLAS_LOCATE": atlas_locate(sizes[1:-1]),
         "N_PARAMS": offset,
         "N_VEC4": max(1, math.ceil(offset / 4)),
         "MAX_WIDTH": max(sizes),
@@ -104,4 +116,5 @@ def field_defines(arch: Architecture, params_in_texture: bool, loop_limit: bool 
         "PARAMS_IN_TEXTURE": bool(params_in_texture),
         "PROBE": False,
         "COLOUR": True,
+        "ATLAS": False,
     }

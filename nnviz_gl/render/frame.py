@@ -19,7 +19,8 @@ class FrameRenderer:
     """Draws snapshots offscreen at one size. Made once; drawing a frame creates no GL objects."""
 
     def __init__(self, size: tuple[int, int], *, field_scale: float | None = None, style: Style = DEFAULT_STYLE,
-                 ctx: moderngl.Context | None = None, gpu: int | None = None, title: str | None = None) -> None:
+                 ctx: moderngl.Context | None = None, gpu: int | None = None, title: str | None = None,
+                 neuron_fields: bool | None = None) -> None:
         self.ctx = ctx or create_headless_context(gpu)
         self._own_ctx = ctx is None
         self.caps = capabilities(self.ctx)
@@ -30,7 +31,8 @@ class FrameRenderer:
             # context that may be one its owner has since deleted (GL_INVALID_OPERATION).
             self._make_current()
             self.ctx.detect_framebuffer(0).use()
-        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps, title=title)
+        self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps, title=title,
+                           neuron_fields=neuron_fields)
         self.target = OffscreenTarget(self.ctx, self.size, self.caps.frame_storage)
 
     def set_data(self, X, y, X_test=None, y_test=None, bounds=None) -> None:
@@ -104,8 +106,9 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
                  y_test: np.ndarray | None = None, previous: Snapshot | None = None,
                  size: tuple[int, int] = (1920, 1080), *, field_scale: float | None = None,
                  view: tuple[float, float, float, float] | None = None, title: str | None = None,
-                 history: HistoryInput | None = None) -> np.ndarray:
+                 history: HistoryInput | None = None, neuron_fields: bool | None = None) -> np.ndarray:
     """One frame as an (height, width, 3) uint8 array, row 0 at the top of the picture.
+    ``neuron_fields``: hidden neurons show their own fields (None: when their discs are large enough).
 
     ``view`` is the data rectangle (xmin, xmax, ymin, ymax) the field panel shows (default: the
     points' extent plus 0.5); the field is evaluated there, points outside it are clipped.
@@ -120,6 +123,7 @@ def render_frame(snapshot: Snapshot, X: np.ndarray, y: np.ndarray, X_test: np.nd
     _shared.resize(size)
     _shared.scene.set_field_scale(field_scale)
     _shared.scene.title.title = title  # one's own caption: "TITLE · epoch N" instead of "Epoch N"
+    _shared.scene.set_neuron_fields(neuron_fields)
     _shared.set_data(X, y, X_test, y_test, bounds=view)
     _shared.scene.set_history([snapshot] if history is None else history, whole_run=True)
     _shared.draw(snapshot, previous)

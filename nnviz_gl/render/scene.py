@@ -18,6 +18,7 @@ from .field_panel import FieldPanel
 from .legend import LegendPanel
 from .loss_history import HistoryInput, history_rows
 from .loss_panel import LossPanel
+from .neuron_fields import NeuronFieldsPanel
 from .panels import NetworkPanel, Panel, TitlePanel
 from .style import DEFAULT_STYLE, Style
 from .text import TextItem, TextPass
@@ -45,10 +46,13 @@ class Scene:
     ``field_scale`` is the field texture's resolution relative to the panel's pixels (1.0: one
     evaluation per output pixel; 0.5: a quarter of them, bilinearly smoothed); ``None`` picks it by
     size. ``caps`` defaults to the context's own (:func:`~nnviz_gl.render.capabilities.capabilities`).
+    ``neuron_fields``: each hidden neuron's disc shows its own field (True), never (False), or when the
+    discs are large enough to read (None, :data:`~nnviz_gl.render.neuron_fields.NEURON_FIELD_MIN_RADIUS`).
     """
 
     def __init__(self, ctx: moderngl.Context, *, field_scale: float | None = None,
-                 style: Style = DEFAULT_STYLE, caps: Capabilities | None = None, title: str | None = None) -> None:
+                 style: Style = DEFAULT_STYLE, caps: Capabilities | None = None, title: str | None = None,
+                 neuron_fields: bool | None = None) -> None:
         self.ctx = ctx
         self.caps = caps or capabilities(ctx)
         self.style = style
@@ -56,10 +60,12 @@ class Scene:
         self.title = TitlePanel(style, title)  # title: one's own caption before the epoch
         self.network = NetworkPanel(ctx, style, self.text.atlas.measure)
         self.field_panel = FieldPanel(ctx, self.caps, style, check_field_scale(field_scale))
+        self.neuron_fields = NeuronFieldsPanel(ctx, self.network, self.field_panel, neuron_fields)
         self.backgrounds = RectPass(ctx)  # the strips between panels
         self.legend = LegendPanel(ctx, style, self.field_panel, self.text.atlas.measure)
         self.loss = LossPanel(ctx, style, self.text.atlas.measure)
-        self.panels: list[Panel] = [self.title, self.network, self.loss, self.field_panel, self.legend]
+        self.panels: list[Panel] = [self.title, self.network, self.neuron_fields, self.loss, self.field_panel,
+                                    self.legend]
         self.layout: FrameLayout | None = None
         self.snapshot: Snapshot | None = None
         self.previous: Snapshot | None = None
@@ -114,6 +120,7 @@ class Scene:
             X_test, y_test = check_points(X_test, y_test, name="X_test", required=False)
         bounds = check_view(bounds) if bounds is not None else data_bounds(X, X_test)
         self.field_panel.set_data((X, y, X_test, y_test), bounds)
+        self.neuron_fields.dirty = True  # the neurons' fields span the same bounds
         self._dirty_style = True  # the legend's value range follows the data
 
     def set_view(self, bounds: Bounds) -> None:
@@ -125,6 +132,7 @@ class Scene:
         """Buffer and texture writes for a new snapshot; a recompile only if the architecture changed."""
         self.field_panel.upload(snapshot)
         self.loss.record(snapshot)
+        self.neuron_fields.dirty = True
         self.title.snapshot = snapshot
         self.snapshot = snapshot
         self.previous = previous
@@ -153,6 +161,10 @@ class Scene:
         if field_scale != self.field_panel.field_scale:
             self.field_panel.field_scale = field_scale
             self._dirty_layout = True
+
+    def set_neuron_fields(self, enabled: bool | None) -> None:
+        """Fields in the hidden neurons' discs: True, False, or None for "when the discs are large enough"."""
+        self.neuron_fields.enabled = None if enabled is None else bool(enabled)
 
     def set_overlay(self, items: list[TextItem], cover: Rect | None = None, on_top: list[TextItem] = ()) -> None:
         """Extra text drawn over the frame (a live window's HUD, help, hover read-outs). Under an opaque

@@ -76,7 +76,8 @@ class Viewer:
     ``field_scale`` is the field texture's resolution per window pixel (0.35: an eighth of the shader
     work, bilinearly smoothed). ``vsync=False`` draws as fast as it can (benchmarks). ``view`` fixes
     the field panel's home view (xmin, xmax, ymin, ymax; default: the points' extent plus 0.5), which
-    the wheel zooms, a drag pans and key 0 returns to (:attr:`view`).
+    the wheel zooms, a drag pans and key 0 returns to (:attr:`view`). ``neuron_fields``: hidden neurons
+    show their own fields (True), never (False), or when their discs are large enough (None).
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class Viewer:
         output_dir: str | os.PathLike[str] = ".",
         style: Style = DEFAULT_STYLE,
         view: tuple[float, float, float, float] | None = None,
+        neuron_fields: bool | None = None,
     ) -> None:
         w, h = check_size(size, what="window size")
         self.controls = controls
@@ -117,7 +119,8 @@ class Viewer:
             self.ctx = moderngl.create_context(require=REQUIRED_GL[0] * 100 + REQUIRED_GL[1] * 10)
             self.gl = check_version(self.ctx)
             self.caps = capabilities(self.ctx)
-            self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps)
+            self.scene = Scene(self.ctx, field_scale=field_scale, style=style, caps=self.caps,
+                               neuron_fields=neuron_fields)
         except BaseException:
             glfw.destroy_window(self.window)
             glfw_release()
