@@ -1,10 +1,10 @@
-"""The README's frame of each problem kind, rendered by the project itself.
+"""The README's frames (the default run's, and one of each problem kind), rendered by the project itself.
 
     .venv/bin/python docs/problem_frames.py                 # docs/problems/*.png at 640x360
     .venv/bin/python docs/problem_frames.py --size 320,180 --epochs 5 --out /tmp/frames
 
 Each is a built-in training run (the command line's defaults for its dataset) drawn after its last
-epoch with ``render_frame``, exactly as ``nnviz-gl render`` draws it.
+epoch with ``render_frame`` and the run's history (the loss panel), as ``nnviz-gl render`` draws it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import nnviz_gl as nv
 
 # file name -> (the equivalent command line, the training run)
 RUNS = {
+    "seed": ("(the default run: the seed's)", dict()),
     "binary": ("--dataset moons", dict(dataset="moons")),
     "multiclass": ("--dataset blobs --classes 5", dict(dataset="blobs", classes=5)),
     "spiral3": ("--dataset spiral --classes 3", dict(dataset="spiral", classes=3)),
@@ -29,11 +30,12 @@ RUNS = {
 
 def render(name: str, size: tuple[int, int], epochs: int, out: Path) -> Path:
     trainer = nv.SklearnTrainer(nv.TrainingConfig(epochs=epochs, **RUNS[name][1]))
-    previous = snapshot = trainer.initial_snapshot()
+    history = [trainer.initial_snapshot()]
     for _ in range(epochs):
-        previous, snapshot = snapshot, trainer.step()
+        history.append(trainer.step())
     d = trainer.dataset
-    frame = nv.render_frame(snapshot, d.X_train, d.y_train, d.X_test, d.y_test, previous=previous, size=size)
+    frame = nv.render_frame(history[-1], d.X_train, d.y_train, d.X_test, d.y_test, previous=history[-2],
+                            size=size, history=history)
     path = out / f"{name}.png"
     iio.imwrite(path, frame)
     return path

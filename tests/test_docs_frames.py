@@ -25,7 +25,7 @@ def test_the_readme_frames_script_draws_each_problem_kind(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     frames = {p.stem: iio.imread(p) for p in tmp_path.glob("*.png")}
-    assert sorted(frames) == ["binary", "features", "multiclass", "regression", "spiral3"]
+    assert sorted(frames) == ["binary", "features", "multiclass", "regression", "seed", "spiral3"]
     assert all(f.shape == (180, 320, 3) for f in frames.values())
     palette = DEFAULT_STYLE.palette
     assert sum(share_near(frames["multiclass"], c) > 0.01 for c in palette[:5]) == 5, "a blob's colour is missing"
