@@ -19,7 +19,7 @@ from nnviz_gl.sinks.probe import read_frames
 
 from polling import poll_until
 from test_scene import count_gl_objects
-from window_helpers import FakeClock, coarse
+from window_helpers import FakeClock, coarse, window_id, xdotool
 
 SIZE = (1280, 720)
 LOSS_RGB = np.array(DEFAULT_STYLE.curves[0]) * 255.0
@@ -235,10 +235,6 @@ def recorded(tmp_path_factory) -> Path:
     return path
 
 
-def xdotool(*args: str) -> None:
-    subprocess.run(["xdotool", *args], check=True, capture_output=True, timeout=10)
-
-
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 def test_a_click_in_the_replays_loss_panel_seeks_to_that_epoch(display, recorded, tmp_path):
     import glfw
@@ -252,11 +248,9 @@ def test_a_click_in_the_replays_loss_panel_seeks_to_that_epoch(display, recorded
         loss = replay.viewer.scene.loss
         assert list(loss.history.epochs) == [5 * e for e in range(1, 41)], "the whole run, from the start"
         assert replay.index == 0
-        found = subprocess.run(["xdotool", "search", "--name", "nnviz-gl replay · loss.nnviz"], capture_output=True,
-                               text=True, timeout=10).stdout.split()
-        assert found, "the replay window is not on the display"
+        wid = window_id("nnviz-gl replay · loss.nnviz")
         x, y = loss.x_at(5 * 27), loss.plot.y + loss.plot.h * 0.5
-        xdotool("mousemove", "--window", found[0], str(int(round(x))), str(int(y)), "click", "1")
+        xdotool("mousemove", "--window", wid, str(int(round(x))), str(int(y)), "click", "1")
 
         def seeked() -> bool:
             glfw.poll_events()

@@ -11,6 +11,8 @@ import time
 
 import pytest
 from polling import poll_until
+from window_helpers import window_id as find_window
+from window_helpers import xdotool
 
 pytest.importorskip("imgui_bundle")
 pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
@@ -44,13 +46,8 @@ def window(display):
     viewer.release()
 
 
-def xdotool(*args: str) -> None:
-    subprocess.run(["xdotool", *args], check=True, capture_output=True, timeout=10)
-
-
 def window_id() -> str:
-    found = subprocess.run(["xdotool", "search", "--name", TITLE], capture_output=True, text=True, timeout=10)
-    return found.stdout.split()[0]
+    return find_window(TITLE)
 
 
 def frames_until(viewer, condition, what: str) -> None:

@@ -13,7 +13,8 @@ import warnings
 import numpy as np
 import pytest
 from polling import poll_until
-from window_helpers import settle
+from window_helpers import RecordingControls, settle, xdotool
+from window_helpers import window_id as find_window
 
 import nnviz_gl as nv
 from nnviz_gl.render.picking import pixel_to_data
@@ -23,18 +24,6 @@ from nnviz_gl.render.style import diverging_colors
 SIZE = (640, 400)
 TITLE = "nnviz-gl problems test"
 NAMES = np.array(["ant", "bee", "cat"])
-
-
-class RecordingControls:
-    """What a TrainingThread offers the window, recording each point asked for."""
-
-    paused, speed = True, None
-
-    def __init__(self) -> None:
-        self.points: list[tuple[float, float, object]] = []
-
-    def add_point(self, x: float, y: float, label) -> None:
-        self.points.append((x, y, label))
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +67,8 @@ def show(viewer, model, X, y):
     return viewer.glide.target
 
 
-def xdotool(*args: str) -> None:
-    subprocess.run(["xdotool", *args], check=True, capture_output=True, timeout=10)
-
-
 def window_id() -> str:
-    found = subprocess.run(["xdotool", "search", "--name", TITLE], capture_output=True, text=True, timeout=10)
-    return found.stdout.split()[0]
+    return find_window(TITLE)
 
 
 def pump_until(viewer, condition, what: str) -> None:

@@ -17,7 +17,7 @@ from test_bad_input import SMALL, one_line_error, run_cli
 from test_truth import (DECODED, DECODED_REACH_PX, EXACT, auto_texel_px, fitted, frame_of, keep_from_line,
                         nnviz_gl, points, proba, quiet, with_weights)
 from truth_helpers import check_colours, check_line, field_view, truth_of
-from window_helpers import settle
+from window_helpers import RecordingControls, settle, window_id, xdotool
 
 import nnviz_gl as nv
 from nnviz_gl.render.picking import pixel_to_data
@@ -120,18 +120,6 @@ def test_bad_cli_views_are_one_line_and_nothing_is_written(view, needle, tmp_pat
 
 
 # -- the window, under real X events ---------------------------------------------------------------------
-class RecordingControls:
-    """What a TrainingThread offers the window, recording each point asked for."""
-
-    paused, speed = True, None
-
-    def __init__(self) -> None:
-        self.points: list[tuple[float, float, object]] = []
-
-    def add_point(self, x: float, y: float, label) -> None:
-        self.points.append((x, y, label))
-
-
 @pytest.fixture(scope="module")
 def window(display, moons, model):
     v = nv.Viewer(SIZE, title=TITLE, vsync=False, field_scale=None, controls=RecordingControls())
@@ -140,15 +128,10 @@ def window(display, moons, model):
     settle(v)
     wid = None
     if shutil.which("xdotool"):
-        wid = subprocess.run(["xdotool", "search", "--name", TITLE], capture_output=True, text=True,
-                             timeout=10).stdout.split()[0]
+        wid = window_id(TITLE)
         xdotool("windowfocus", "--sync", wid)
     yield v, wid
     v.release()
-
-
-def xdotool(*args: str) -> None:
-    subprocess.run(["xdotool", *args], check=True, capture_output=True, timeout=10)
 
 
 def pump_until(viewer, condition, what: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import numpy as np
@@ -47,3 +48,26 @@ def coarse(rgb: np.ndarray, block: int = 8) -> np.ndarray:
     """Means of ``block`` x ``block`` tiles: what a picture shows, without a codec's fine-grained noise."""
     h, w = (rgb.shape[0] // block) * block, (rgb.shape[1] // block) * block
     return rgb[:h, :w].reshape(h // block, block, w // block, block, 3).mean(axis=(1, 3))
+
+
+class RecordingControls:
+    """What a TrainingThread offers the window, recording each point asked for."""
+
+    paused, speed = True, None
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, float, object]] = []
+
+    def add_point(self, x: float, y: float, label) -> None:
+        self.points.append((x, y, label))
+
+
+def xdotool(*args: str) -> None:
+    """Real X input (keys, mouse) through xdotool."""
+    subprocess.run(["xdotool", *args], check=True, capture_output=True, timeout=10)
+
+
+def window_id(title: str) -> str:
+    """The X window whose title is ``title``."""
+    found = subprocess.run(["xdotool", "search", "--name", title], capture_output=True, text=True, timeout=10)
+    return found.stdout.split()[0]

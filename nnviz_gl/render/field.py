@@ -206,18 +206,9 @@ class FieldPass:
                 target.clear(-1.0, 0.0, 0.0, 0.0)  # probability -1: "no field"
             return
         self._use_variant(probing=self.probe is not None, colour=not raw)
-        target = target or self.framebuffer
-        xmin, xmax, ymin, ymax = bounds
-        self._program["u_data_origin"] = (xmin, ymin)
-        self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
         if raw and "u_first_class" in self._program:
             self._program["u_first_class"] = int(first_class)
-        target.use()
-        target.viewport = (0, 0, *target.size)
-        if self._params_tex is not None:
-            self._params_tex.use(1)
-        self.ctx.disable(moderngl.BLEND)
-        self._vao.render(moderngl.TRIANGLES, vertices=3)
+        self._draw_over(bounds, target or self.framebuffer)
         if raw:
             self._use_variant(probing=self.probe is not None, colour=True)
 
@@ -233,16 +224,20 @@ class FieldPass:
         if not self._valid or len(self._arch.layer_sizes) < 3:
             return False
         self._use_variant(probing=False, atlas=True)
+        self._program["u_tile_side"] = int(tile_side)
+        self._program["u_tile_columns"] = int(columns)
+        self._draw_over(bounds, target)
+        self._use_variant(probing=self.probe is not None)
+        return True
+
+    def _draw_over(self, bounds: tuple[float, float, float, float], target: moderngl.Framebuffer) -> None:
+        """The current variant over data ``bounds``, filling all of ``target``."""
         xmin, xmax, ymin, ymax = bounds
         self._program["u_data_origin"] = (xmin, ymin)
         self._program["u_data_span"] = (xmax - xmin, ymax - ymin)
-        self._program["u_tile_side"] = int(tile_side)
-        self._program["u_tile_columns"] = int(columns)
         target.use()
         target.viewport = (0, 0, *target.size)
         if self._params_tex is not None:
             self._params_tex.use(1)
         self.ctx.disable(moderngl.BLEND)
         self._vao.render(moderngl.TRIANGLES, vertices=3)
-        self._use_variant(probing=self.probe is not None)
-        return True
