@@ -118,6 +118,17 @@ def test_dragging_the_learning_rate_keeps_the_weights(window):
     assert thread.trainer.config.learning_rate > before
 
 
+def test_the_help_says_where_the_panel_is(window):
+    viewer, _ = window
+    viewer.hud.show_help = True
+    try:
+        viewer.draw()
+        texts = " ".join(item.text for item in viewer.hud.items())
+    finally:
+        viewer.hud.show_help = False
+    assert "training controls: open them with the arrow" in texts
+
+
 def test_the_panel_starts_folded_and_opens_with_a_click(window):
     """By default only its title bar shows (it would cover the network); a click on it opens it."""
     viewer, thread = window
@@ -142,8 +153,19 @@ def test_without_the_extra_the_window_still_works(display, tmp_path):
             "import nnviz_gl as nv\n"
             "from nnviz_gl.sinks.window_controls import gui_available\n"
             "assert not gui_available()\n"
-            "nv.watch(dataset='moons', n_samples=100, hidden=(3,), duration=1.5, vsync=False)\n")
+            "nv.watch(dataset='moons', n_samples=100, hidden=(3,), duration=1.5, vsync=False)\n"
+            "from nnviz_gl.sinks.window import Viewer\n"
+            "from nnviz_gl.training.bus import TrainingThread\n"
+            "v = Viewer((640, 360), vsync=False, visible=False)\n"
+            "t = nv.SklearnTrainer(nv.TrainingConfig(dataset='moons', n_samples=100, hidden=(3,)))\n"
+            "v.controls = TrainingThread(t, v)\n"
+            "assert not v.add_controls_panel()\n"
+            "v.publish(t.current_snapshot()); v.hud.show_help = True; v.draw()\n"
+            "print('HELP', [i.text for i in v.hud.items()])\n"
+            "v.release()\n")
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "frames=" in done.stdout and time.monotonic() - start < 120
+    help_line = next(line for line in done.stdout.splitlines() if line.startswith("HELP"))
+    assert "pip install 'nnviz_gl[gui]'" in help_line, "the help does not say how to get the panel"

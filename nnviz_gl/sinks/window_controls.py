@@ -23,7 +23,6 @@ from ..render.panels import Panel
 from ..render.transforms import Rect
 from ..snapshot import ACTIVATIONS
 
-GUI_HINT = "control panel: pip install 'nnviz_gl[gui]'"
 SLIDERS = {  # option: (label, low, high, format, logarithmic)
     "learning_rate": ("learning rate", 1e-5, 1.0, "%.5f", True),
     "alpha": ("L2 (alpha)", 1e-6, 10.0, "%.6f", True),

@@ -57,6 +57,15 @@ def help_lines(kind: str) -> tuple[str, ...]:
     return TRAINING_HELP + CLICK_HELP[kind] + ZOOM_HELP
 
 
+def panel_help(viewer: "Viewer") -> tuple[str, ...]:
+    """The help's line on the control panel: where it is, or how to get it (the nnviz_gl[gui] extra)."""
+    if not hasattr(viewer.controls, "change"):
+        return ()  # nothing to change (a replay, or controls of one's own)
+    if viewer.gui is not None:
+        return ("panel   training controls: open them with the arrow on their title bar",)
+    return ("panel   training controls: pip install 'nnviz_gl[gui]'",)
+
+
 class HeadsUp:
     """The text over the window's frame; ``viewer`` is read for what to say (controls, hover, recording)."""
 
@@ -146,7 +155,7 @@ class HeadsUp:
         if v.extension is not None:
             items.extend(v.extension.overlay_items())
         kind = "binary" if v.glide.target is None else v.glide.target.architecture.kind
-        lines = help_lines(kind) if v.extension is None else v.extension.help_lines
+        lines = help_lines(kind) + panel_help(v) if v.extension is None else v.extension.help_lines
         self.help_box = None
         if self.show_help:
             self.help_box, help_items = help_layout(lines, lay, v.scene.text.atlas.measure, s)
