@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_scene import count_gl_objects
 
 import nnviz_gl as nv
 from nnviz_gl.render.field import FieldPass
@@ -124,21 +125,6 @@ def test_a_thumbnail_is_the_probes_full_size_field_at_the_same_points(renderer):
     diff = np.abs(thumbnail[away] - full).max(axis=1)
     assert np.percentile(diff, 95) <= 4 and diff.max() <= 10, (np.percentile(diff, 95), diff.max())
     assert np.ptp(thumbnail[away][:, 2]) > 40, "the neuron's slope shows across its disc"
-
-
-def count_gl_objects(monkeypatch, ctx) -> dict[str, int]:
-    calls = {}
-    for name in ("program", "buffer", "texture", "framebuffer", "renderbuffer", "vertex_array",
-                 "simple_vertex_array", "texture_array", "depth_texture", "depth_renderbuffer"):
-        original = getattr(ctx, name)
-        calls[name] = 0
-
-        def counted(*args, _original=original, _name=name, **kwargs):
-            calls[_name] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(ctx, name, counted)
-    return calls
 
 
 def test_a_new_snapshot_updates_the_tiles_once_without_a_compile_or_a_gl_object(ctx, renderer, monkeypatch):
