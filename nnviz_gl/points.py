@@ -8,6 +8,8 @@ classifier's ``classes_``: {1, 2}, {-1, 1}, strings) or, for a regressor, target
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -71,6 +73,19 @@ def class_indices(y: np.ndarray, classes: tuple | None, n_classes: int, *, name:
     unknown = sorted({str(v) for v in y.tolist() if isinstance(v, str) or v not in indices})[:6]
     raise DataError(f"{label} must be class indices 0 to {n_classes - 1} for a model of {n_classes} classes "
                     f"(or its own class labels), got {', '.join(unknown)}")
+
+
+def point_label(label: Any, n_classes: int) -> int | float:
+    """One new point's label (a point clicked into a live window) for a model of ``n_classes`` classes:
+    a class index 0..k-1, or for a regression (``n_classes`` 0) a finite target value."""
+    if n_classes == 0:
+        if isinstance(label, bool) or not isinstance(label, numbers.Real) or not math.isfinite(label):
+            raise ValueError(f"a point's target must be a finite number, got {label!r}")
+        return float(label)
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < n_classes:
+        either = " (0 or 1)" if n_classes == 2 else ""
+        raise ValueError(f"a point's label must be a class index 0 to {n_classes - 1}{either}, got {label!r}")
+    return int(label)
 
 
 def target_values(y: np.ndarray, *, name: str = "X") -> np.ndarray:

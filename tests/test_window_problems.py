@@ -253,7 +253,7 @@ def test_the_bus_takes_class_indices_or_values_per_model(models, kind):
     thread.start()
     try:
         bus.wait_newer(0, timeout=10)
-        good, bad, message = (2, 3, "class index 0..2") if kind == "multiclass" else (4.5, float("nan"), "finite")
+        good, bad, message = (2, 3, "class index 0 to 2") if kind == "multiclass" else (4.5, float("nan"), "finite")
         with pytest.raises(ValueError, match=message):
             thread.add_point(0.0, 0.0, bad)
         with pytest.raises(ValueError):

@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import queue
 import threading
 import time
 from collections import deque
 from typing import Any, Callable, Iterator, Protocol
 
+from ..points import point_label
 from ..snapshot import Snapshot
 
 
@@ -239,15 +238,7 @@ class TrainingThread(threading.Thread):
         with self._control:
             kind, n_classes = self._problem or ("binary", 2)
         # fail here, in the caller's thread, not later on the training thread
-        if kind == "regression":
-            if isinstance(label, bool) or not isinstance(label, numbers.Real) or not math.isfinite(label):
-                raise ValueError(f"a point's value must be a finite number, got {label!r}")
-            label = float(label)
-        else:
-            if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < n_classes:
-                allowed = "0 or 1" if n_classes == 2 else f"a class index 0..{n_classes - 1}"
-                raise ValueError(f"a point's label must be {allowed}, got {label!r}")
-            label = int(label)
+        label = point_label(label, 0 if kind == "regression" else n_classes)
         self._command(lambda: self.trainer.add_point(x, y, label))
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..points import point_label
 from .generators import GENERATORS
 
 DATASETS = ("classification", "moons", "circles", "xor", "spiral", "gaussian", "blobs", "reg-plane", "reg-gauss")
@@ -143,14 +144,7 @@ class Dataset:
 
     def check_label(self, label: float) -> float | int:
         """A new point's label as this dataset stores it: a class index 0..k-1, or a finite target value."""
-        if self.kind == "regression":
-            if isinstance(label, bool) or not isinstance(label, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(label):
-                raise ValueError(f"a point's target must be a finite number, got {label!r}")
-            return float(label)
-        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < self.n_classes:
-            raise ValueError(f"a point's label must be a class index 0 to {self.n_classes - 1}, got {label!r}")
-        return int(label)
+        return point_label(label, 0 if self.kind == "regression" else self.n_classes)
 
     def with_training_point(self, x: float, y: float, label: float) -> "Dataset":
         """A copy with one more training point (for points clicked into a live window): ``label`` is a class
