@@ -9,12 +9,23 @@ import sys
 def _interrupted_quietly(kind, value, traceback) -> None:
     """A Ctrl-C before main() could catch it (importing this module) is one line, not a traceback, and
     exit 130 as every other Ctrl-C (Python would otherwise end itself by SIGINT after the hook)."""
-    if issubclass(kind, KeyboardInterrupt):
+    if _interrupt_caused(value):
         print("nnviz-gl: interrupted", file=sys.stderr)
         sys.stderr.flush()
         os._exit(130)
     else:
         sys.__excepthook__(kind, value, traceback)
+
+
+def _interrupt_caused(exc: BaseException | None) -> bool:
+    """Whether a Ctrl-C is behind ``exc``: Python 3.11 turns a KeyboardInterrupt that lands inside a
+    descriptor's ``__set_name__`` (class bodies run while modules import) into a RuntimeError caused by it."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 if sys.excepthook is sys.__excepthook__:
@@ -48,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+    except Exception as exc:
+        if not _interrupt_caused(exc):
+            raise
+        print("nnviz-gl: interrupted", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("nnviz-gl: interrupted", file=sys.stderr)
         return 130
@@ -63,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print("nnviz-gl: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # an unexpected failure: still one line, the traceback on request
+        if _interrupt_caused(exc):
+            print("nnviz-gl: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("NNVIZ_DEBUG"):
             raise
         print(f"nnviz-gl: error: {type(exc).__name__}: {exc}{_notes(exc)} (set NNVIZ_DEBUG=1 for the traceback)",

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -124,6 +125,34 @@ def test_ctrl_c_while_the_program_imports_is_one_line(tmp_path):
     said = [line for line in err.splitlines() if not line.startswith("import time:")]
     assert "Traceback" not in err and said == ["nnviz-gl: interrupted"], said
     assert code == 130
+
+
+SIGINT_IN_A_CLASS_BODY = """
+import os, signal, sys
+from nnviz_gl import cli
+
+class LandsHere:
+    def __set_name__(self, owner, name):
+        os.kill(os.getpid(), signal.SIGINT)  # handled on the next line of Python: inside __set_name__
+
+real_build_parser = cli.build_parser
+
+def build_parser():
+    class ImportedClass:  # as a module's class body runs while main() imports the commands
+        attribute = LandsHere()
+    return real_build_parser()
+
+cli.build_parser = build_parser
+sys.exit(cli.main(["render", "--epochs", "1"]))
+"""
+
+
+def test_ctrl_c_inside_a_class_body_while_importing_is_one_line():
+    """Python 3.11 wraps a KeyboardInterrupt raised in a descriptor's ``__set_name__`` in a RuntimeError;
+    this is how the import-time Ctrl-C above once printed a traceback. The signal is sent at that moment."""
+    done = subprocess.run([sys.executable, "-c", SIGINT_IN_A_CLASS_BODY], capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines() == ["nnviz-gl: interrupted"], done.stderr
+    assert done.returncode == 130
 
 
 def _cpu_seconds(pid: int) -> float:
