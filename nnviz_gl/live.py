@@ -62,6 +62,7 @@ def watch(
     controls_panel: bool = True,
     title: str | None = None,
     neuron_fields: bool | None = None,
+    view: tuple[float, float, float, float] | None = None,
     **training_options: Any,
 ) -> ViewerStats:
     """Open a window and watch a network train until it is closed or ``duration`` seconds pass.
@@ -71,7 +72,8 @@ def watch(
     ``epochs`` epochs (space trains on). ``speed`` is epochs per second (``None``: as fast as training
     goes). Prints and returns the summary ``frames=N seconds=S fps=F epochs=E``; ``epochs`` counts the
     epochs trained during the run. ``controls_panel`` shows the playground's control panel where the
-    ``nnviz_gl[gui]`` extra is installed.
+    ``nnviz_gl[gui]`` extra is installed. ``view`` (x0, x1, y0, y1) fixes the field panel's data rectangle
+    (the wheel still zooms, 0 comes back to it); by default it follows the data.
     """
     if config is not None and training_options:
         raise ValueError("pass either a TrainingConfig or training keywords, not both")
@@ -79,7 +81,8 @@ def watch(
     trainer = SklearnTrainer(config)
     # The window first: no display, or too old an OpenGL, is reported before any training starts.
     viewer = Viewer(size, title=f"nnviz-gl · {config.dataset} · {'-'.join(map(str, config.hidden))}",
-                    field_scale=field_scale, vsync=vsync, output_dir=output_dir, neuron_fields=neuron_fields)
+                    field_scale=field_scale, vsync=vsync, output_dir=output_dir, neuron_fields=neuron_fields,
+                    view=view)
     viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
     try:
         feed = _WindowFeed(viewer, trainer, pause_at=config.epochs)

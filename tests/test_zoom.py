@@ -303,3 +303,38 @@ def test_replay_opens_at_its_view_zooms_and_0_goes_back_to_it(display, moons, mo
 def test_bad_replay_view_is_one_line(tmp_path):
     one_line_error(run_cli("replay", "missing.nnviz", "--view", "0,1,1,0", cwd=tmp_path), "--view", "y0 < y1", code=2)
     assert list(tmp_path.iterdir()) == []
+
+
+
+def test_watch_opens_at_its_view_and_shows_predict_proba_there(display, monkeypatch):
+    """``nv.watch(view=...)`` (``nnviz-gl watch --view``): the window's field panel, once training has
+    paused at ``epochs``, shows the trained model's predict_proba at that view."""
+    import nnviz_gl.live as live
+
+    seen = {}
+
+    class Trainer(live.SklearnTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen["trainer"] = self
+
+    class Window(live.Viewer):
+        def run(self, duration, stop_when):
+            trained = lambda: seen["trainer"].epoch >= 30  # noqa: E731 (then training pauses)
+            stats = super().run(duration, stop_when=lambda: stop_when() or trained())
+            seen["rgb"], seen["bounds"], seen["texel_px"] = settle(self), self.scene.bounds, texel_px(self)
+            return stats
+
+    monkeypatch.setattr(live, "SklearnTrainer", Trainer)
+    monkeypatch.setattr(live, "Viewer", Window)
+    nv.watch(dataset="moons", n_samples=120, hidden=(8, 8), activation="tanh", epochs=30, speed=None,
+             size=SIZE, vsync=False, controls_panel=False, print_summary=False, view=VIEW, duration=60)
+    trainer = seen["trainer"]
+    assert trainer.epoch == 30 and seen["bounds"] == VIEW
+    check_view(seen["rgb"], proba(trainer.model), trainer.dataset, VIEW, seen["texel_px"])
+
+
+def test_watch_takes_view_on_the_command_line(display):
+    """The CLI hands --view to the window (a bad one is refused before the window opens)."""
+    result = run_cli("watch", "--samples", "60", "--view", "1,0,-1,1", "--duration", "1")
+    one_line_error(result, "--view", "x0 < x1", code=2)

@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
                     "Needs a display; without one use `nnviz-gl render` or `xvfb-run -a nnviz-gl watch`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    cli.allow_negative_lists(watch)  # --view -2,2,-1,1
     win = watch.add_argument_group("window")
     win.add_argument("-r", "--resolution", type=cli.resolution, default=(1280, 720), metavar="W,H",
                      help="window size in screen units (default 1280,720)")
@@ -37,6 +38,7 @@ def add_parser(sub) -> None:
     win.add_argument("--field-scale", type=cli.positive_float, default=WINDOW_FIELD_SCALE,
                      help=f"field evaluations per window pixel along each axis (default {WINDOW_FIELD_SCALE})")
     win.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
+    win.add_argument("--view", type=cli.view_bounds, default=None, metavar="X0,X1,Y0,Y1", help=cli.VIEW_HELP)
     cli.add_neuron_fields_option(win)
     win.add_argument("--no-vsync", action="store_true", help="draw as fast as possible (benchmarks)")
     win.add_argument("--output-dir", default=".", help="where s and v save PNGs and videos (default .)")
@@ -50,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
     config = cli.training_config(args)  # the same options, checked the same way, as render's
     watch(config, size=args.resolution, duration=args.duration, speed=args.speed, field_scale=args.field_scale,
           vsync=not args.no_vsync, output_dir=args.output_dir, title=args.title,
-          neuron_fields=args.neuron_fields)
+          neuron_fields=args.neuron_fields, view=args.view)
     return 0
