@@ -9,6 +9,8 @@ IPython is imported here only, so ``import nnviz_gl`` never needs it.
 
 from __future__ import annotations
 
+import base64
+import html
 import os
 import shutil
 import sys
@@ -53,10 +55,10 @@ def inline_video(obj: Any, width: int | None = None, *, embed: bool | None = Non
     else:
         shown = _fresh_copy(source, media)
     suffix = shown.suffix.lower()
-    if suffix in IMAGE_TYPES:
-        if embed:
-            return display_module.Image(filename=str(shown), width=width)
-        return display_module.Image(url=_url(shown), width=width)
+    if suffix in IMAGE_TYPES:  # an <img> in HTML, as a video is: every front-end shows it, a data URI too
+        src = _data_uri(shown, IMAGE_TYPES[suffix]) if embed else html.escape(_url(shown))
+        size = f' width="{int(width)}"' if width else ' style="max-width: 100%"'
+        return display_module.HTML(f'<img src="{src}"{size}/>')
     attributes = "controls autoplay loop" + ("" if width else ' style="max-width: 100%"')
     if embed:
         return display_module.Video(filename=str(shown), embed=True, mimetype=VIDEO_TYPES[suffix], width=width,
@@ -120,6 +122,10 @@ def render_trajectory(reader, media: Path, size: tuple[int, int] = NOTEBOOK_SIZE
                 recorder.record_metrics(rows[i])
     _forget_previous(reader.path.resolve(), out)
     return out
+
+
+def _data_uri(path: Path, mimetype: str) -> str:
+    return f"data:{mimetype};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def _fresh_copy(source: Path, media: Path) -> Path:
