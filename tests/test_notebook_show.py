@@ -221,3 +221,18 @@ def test_the_wheel_zooms_the_field_about_the_mouse(view):
     assert np.allclose(pixel_to_data(pixel, new, field), under)  # the point under the mouse stays put
     assert np.abs(after.astype(int) - expected(view)).max() <= 2
     assert np.abs(after.astype(int) - before).max() > 60
+
+
+def test_hovering_a_hidden_neuron_shows_its_own_field(view):
+    before = settled_frame(view)
+    geo = view.viewer.scene.geometry
+    index = int(np.flatnonzero(np.asarray(geo.neuron_layer) == 1)[0])  # the first hidden neuron
+    x, y = (float(v) for v in geo.neurons[index])
+    view.handle_event({"type": "pointer_move", "x": x, "y": y, "button": 0, "buttons": (), "modifiers": ()})
+    hovered = view.get_frame()
+    assert view.viewer.input.neuron == (1, 0)
+    field = view.viewer.scene.layout.field
+    inside = (slice(int(field.y) + 4, int(field.y + field.h) - 4), slice(int(field.x) + 4, int(field.x + field.w) - 4))
+    assert np.abs(hovered[inside].astype(int) - before[inside]).mean() > 5  # the field panel shows another field
+    view.handle_event({"type": "pointer_move", "x": 2.0, "y": 2.0, "button": 0, "buttons": (), "modifiers": ()})
+    assert np.abs(view.get_frame().astype(int) - before).max() <= 2  # and the model's again, off the neuron
