@@ -118,4 +118,10 @@ def test_the_saved_live_view_keeps_its_last_frame(executed):
     kept = np.asarray(Image.open(io.BytesIO(base64.b64decode(still.group(2)))).convert("RGB")).astype(int)
     last = np.load(work / "live_frame.npy")
     assert kept.shape == last.shape
-    assert np.abs(kept - last).mean() < 3  # the frame the run rested on (a JPEG of it), not the first one
+    # the frame the run rested on, not the first one: a JPEG of it, whose error 8x8 block means average out
+    assert np.abs(block_means(kept) - block_means(last)).max() < 12
+
+
+def block_means(frame: np.ndarray, n: int = 8) -> np.ndarray:
+    h, w = frame.shape[0] // n * n, frame.shape[1] // n * n
+    return frame[:h, :w].reshape(h // n, n, w // n, n, -1).mean(axis=(1, 3))
