@@ -12,6 +12,7 @@ the run rests (paused or finished), so a notebook saved and opened without a ker
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from typing import Any
 
@@ -225,7 +226,7 @@ class NotebookView(RemoteFrameBuffer):
                 return
             self._wake_pending = True
         try:
-            self._loop.call_soon_threadsafe(self._wake)
+            self._loop.call_soon_threadsafe(self._wake, context=_no_cell())
         except RuntimeError:  # the loop has closed (the kernel is shutting down)
             pass
 
@@ -241,7 +242,7 @@ class NotebookView(RemoteFrameBuffer):
         if (self.thread.paused or self.viewer.ended) and not self._settle_pending:
             # no page may be drawing: bring the still up to date once the glide is over
             self._settle_pending = True
-            self._loop.call_later(MAX_GLIDE_S + 0.1, self._settle)
+            self._loop.call_later(MAX_GLIDE_S + 0.1, self._settle, context=_no_cell())
 
     def _settle(self) -> None:
         self._settle_pending = False
@@ -250,7 +251,7 @@ class NotebookView(RemoteFrameBuffer):
         self.get_frame()
         if self.viewer.moving:
             self._settle_pending = True
-            self._loop.call_later(0.1, self._settle)
+            self._loop.call_later(0.1, self._settle, context=_no_cell())
 
     def _notice(self, message: str) -> None:
         self.title = f"{self.caption} — {message}"
@@ -264,6 +265,12 @@ class NotebookView(RemoteFrameBuffer):
             self.thread.join(timeout=10)
         finally:  # a training error is raised, the GL context freed all the same
             self.viewer.release()
+
+
+def _no_cell() -> contextvars.Context:
+    """A context for our event-loop callbacks: not the cell's that scheduled them (pause() in a cell long
+    finished), so the kernel sends what they display (the still's update) as of the cell running now."""
+    return contextvars.Context()
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
