@@ -254,7 +254,7 @@ class NotebookView(RemoteFrameBuffer):
             self._loop.call_later(0.1, self._settle, context=_no_cell())
 
     def _notice(self, message: str) -> None:
-        self.title = f"{self.caption} — {message}"
+        self.title = f"{self.caption} · {message}"
 
     def _shut_down(self) -> None:
         if self._released:
