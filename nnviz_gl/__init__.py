@@ -15,6 +15,7 @@ _EXPORTS = {
     "Architecture": ".snapshot",
     "Dataset": ".training.datasets",
     "NoDisplayError": ".sinks.window",
+    "NotebookView": ".notebook.view",
     "Replay": ".replay",
     "SklearnTrainer": ".training.trainer",
     "Snapshot": ".snapshot",
@@ -28,6 +29,7 @@ _EXPORTS = {
     "load_data": ".training.user_data",
     "make_dataset": ".training.datasets",
     "render_frame": ".render.frame",
+    "show": ".notebook.show",
     "watch": ".live",
 }
 __all__ = sorted(_EXPORTS)
@@ -37,6 +39,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     # ruff: noqa: F401 (the names are re-exported through __all__)
     from .features import feature_matrix
     from .live import watch
+    from .notebook.show import show
+    from .notebook.view import NotebookView
     from .render.frame import render_frame
     from .replay import Replay
     from .sinks.window import NoDisplayError, Viewer, ViewerStats

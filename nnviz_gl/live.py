@@ -16,8 +16,9 @@ from .training.bus import TrainingThread
 from .training.trainer import SklearnTrainer, TrainingConfig
 
 
-class _WindowFeed:
-    """The training thread's bus: snapshots and changed data to the window; pauses once at ``pause_at``.
+class ViewerFeed:
+    """The training thread's bus: snapshots and changed data to a viewer (the window, a notebook's view);
+    pauses once at ``pause_at``.
 
     Runs on the training thread, where reading ``trainer.dataset`` is safe. Its ``close()`` (training
     ended) leaves the window open: the user closes it.
@@ -47,6 +48,9 @@ class _WindowFeed:
 
     def close(self) -> None:
         pass
+
+
+_WindowFeed = ViewerFeed  # its name before the notebook's view shared it
 
 
 def watch(
@@ -85,7 +89,7 @@ def watch(
                     view=view)
     viewer.scene.title.title = title  # one's own caption: "TITLE · epoch N"
     try:
-        feed = _WindowFeed(viewer, trainer, pause_at=config.epochs)
+        feed = ViewerFeed(viewer, trainer, pause_at=config.epochs)
         thread = TrainingThread(trainer, feed, epochs_per_second=speed)
         feed.thread = thread
         viewer.controls = thread

@@ -91,6 +91,7 @@ class LossPanel(Panel):
         self._shown_series = np.zeros(4, bool)
         self._thinned = False  # the GL rows are an even pick of the history's, not its mirror
         self._drawn: tuple | None = None
+        self._changes = 0  # histories taken: a row rewritten at the same epoch (a glide, a new point) moves its marks
 
     # -- what it shows ----------------------------------------------------------------------
     def region(self, lay: FrameLayout) -> Rect:
@@ -130,7 +131,8 @@ class LossPanel(Panel):
             self.plot, self._axes_kind = self._plot_rect(), self.kind
             self._write_curves(change, relaid)
             self._shown_series = np.isfinite(values).any(axis=0)  # a series never recorded costs no draw
-        state = (self.rect, self.plot, self.axes, self.epoch, change is not None)
+        self._changes += change is not None
+        state = (self.rect, self.plot, self.axes, self.epoch, self._changes)
         if state != self._drawn:
             self._write_marks()
             self._drawn = state

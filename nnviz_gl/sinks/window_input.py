@@ -137,10 +137,14 @@ class WindowInput:
         ww, wh = glfw.get_window_size(v.window)
         sx = v.fb_size[0] / ww if ww else 1.0
         sy = v.fb_size[1] / wh if wh else 1.0
-        self.mouse = (x * sx, y * sy)
-        if v.extension is not None and v.extension.on_mouse_move():
+        self.mouse_at((x * sx, y * sy))
+
+    def mouse_at(self, pixel: tuple[float, float]) -> None:
+        """The mouse moved to ``pixel`` (framebuffer pixels, y down; a notebook view's events come so)."""
+        self.mouse = pixel
+        if self.viewer.extension is not None and self.viewer.extension.on_mouse_move():
             return
-        v.view.move(self.mouse)
+        self.viewer.view.move(self.mouse)
         self.update_hover()
 
     def on_scroll(self, dx: float, dy: float) -> None:
