@@ -28,6 +28,7 @@ _EXPORTS = {
     "load_data": ".training.user_data",
     "make_dataset": ".training.datasets",
     "render_frame": ".render.frame",
+    "render_grid": ".grid_video",
     "watch": ".live",
 }
 __all__ = sorted(_EXPORTS)
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     # ruff: noqa: F401 (the names are re-exported through __all__)
     from .features import feature_matrix
     from .live import watch
+    from .grid_video import render_grid
     from .render.frame import render_frame
     from .replay import Replay
     from .sinks.window import NoDisplayError, Viewer, ViewerStats
