@@ -70,9 +70,9 @@ class RunTile:
 
     def __init__(self, ctx: moderngl.Context, caps: Capabilities, style: Style, label: str) -> None:
         self.label = label
+        self.ctx, self.style = ctx, style
         self.field = FieldPanel(ctx, caps, style, field_scale=None)
-        self.network = NetworkPanel(ctx, style, measure=None)
-        self.network.reserve_bottom = lambda lay: 0.0  # no status line in a tile
+        self.network: NetworkPanel | None = None  # made once a layout has room for it (GL objects per tile)
         self.snapshot: Snapshot | None = None
         self.previous: Snapshot | None = None
         self.tile: TileLayout | None = None
@@ -100,7 +100,11 @@ class RunTile:
         side = max(fw, fh, 1)
         self.field.field_scale = tile_field_side(side) / side
         self.field.place(tile.lay)
-        self.network.place(tile.lay)
+        if tile.show_network and self.network is None:
+            self.network = NetworkPanel(self.ctx, self.style, measure=None)
+            self.network.reserve_bottom = lambda lay: 0.0  # no status line in a tile
+        if self.network is not None:
+            self.network.place(tile.lay)
         self._restyle = True
 
     def prepare(self) -> None:
@@ -121,7 +125,8 @@ class RunTile:
 
     def release(self) -> None:
         self.field.release()
-        self.network.release()
+        if self.network is not None:
+            self.network.release()
 
 
 class GridScene:
