@@ -124,6 +124,37 @@ def test_a_tiles_field_is_predict_proba_of_its_run(ctx):
     check_line(truth)
 
 
+def test_each_tile_draws_its_own_runs_points(ctx):
+    """Two runs, one model, different data: most points upper left in one, lower right in the other. The
+    training points' white rings in each tile sit where its own run's points are."""
+    rng = np.random.default_rng(3)
+    clusters = {"upper left": (-1.0, 1.0), "lower right": (1.0, -1.0)}
+    size, n = (1280, 720), 2
+    scene = GridScene(ctx, [True] * n, ["a", "b"], [None] * n)
+    target = OffscreenTarget(ctx, size, scene.caps.frame_storage)
+    try:
+        for i, (main, other) in enumerate([("upper left", "lower right"), ("lower right", "upper left")]):
+            X = np.concatenate([rng.normal(clusters[main], 0.05, size=(12, 2)), [clusters[other]]])
+            scene.tile(i).set_data(X, (X[:, 0] > 0).astype(int), None, None)
+            scene.tile(i).show(turned(RIGHT, 1, steep=40.0))
+        scene.epoch = 1
+        scene.render(target.framebuffer, size)
+        rgb = target.read_rgb()
+    finally:
+        target.release()
+        scene.release()
+    where = []
+    for i in range(n):
+        field = field_crop(rgb, size, n, i, inset=0)
+        h, w = field.shape[:2]
+        white = field.min(axis=-1) >= 230  # the rings; the field is saturated but along its boundary (x = 0)
+        white[:, w // 2 - 8:w // 2 + 8] = False
+        rows, cols = np.nonzero(white)
+        assert len(rows) > 20, "no training points drawn"
+        where.append(("upper" if rows.mean() < h / 2 else "lower") + " " + ("left" if cols.mean() < w / 2 else "right"))
+    assert where == ["upper left", "lower right"]
+
+
 def test_runs_of_different_lengths_share_the_epoch_axis(tmp_path):
     """A 12-epoch run and a 7-epoch one, every 3rd epoch: frames at epochs 3, 6, 9 and 12; the short run's
     tile holds its last snapshot (epoch 7) while the long one's keeps turning."""
