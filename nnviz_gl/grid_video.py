@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -67,11 +67,15 @@ class _GridFrames:
         from .render.offscreen import OffscreenTarget
 
         self.ctx = create_headless_context()
-        self.ctx.__enter__()
-        self.caps = capabilities(self.ctx)
-        self.size = check_size(size, max_size=self.caps.info.max_framebuffer)
-        self.scene = GridScene(self.ctx, runs, labels, notes, caps=self.caps, title=title)
-        self.target = OffscreenTarget(self.ctx, self.size, self.caps.frame_storage)
+        try:
+            self.ctx.__enter__()
+            self.caps = capabilities(self.ctx)
+            self.size = check_size(size, max_size=self.caps.info.max_framebuffer)
+            self.scene = GridScene(self.ctx, runs, labels, notes, caps=self.caps, title=title)
+            self.target = OffscreenTarget(self.ctx, self.size, self.caps.frame_storage)
+        except BaseException:
+            self.ctx.release()  # its objects go with it
+            raise
 
     def draw_into(self, buffer) -> None:
         """Draw the scene and read the frame in the encoder's format (:attr:`Capabilities.video_format`)."""
@@ -82,6 +86,7 @@ class _GridFrames:
             self.target.read_native_into(buffer)
 
     def release(self) -> None:
+        self.scene.release()
         self.target.release()
         self.ctx.release()
 
@@ -150,7 +155,6 @@ def render_grid(trajectories: Sequence[str | os.PathLike | None], path: str | os
         drawn = synchronised_epochs([e for e in run_epochs if e is not None], int(every))
         frames = _GridFrames(size, [r is not None for r in readers], labels, notes, title)
         stack.callback(frames.release)
-        stack.callback(frames.scene.release)
         for i, reader in enumerate(readers):
             if reader is not None:
                 frames.scene.tile(i).set_data(*reader.data)

@@ -8,10 +8,11 @@ import signal
 import subprocess
 import threading
 
-from nnviz_gl.sinks.probe import probe, read_frames
 from test_errors import CLI, assert_clean_error, run_cli
 from test_grid_video import RIGHT, UP, field_crop, side_of_class_1, turned, write_run
 from test_signals import Render
+
+from nnviz_gl.sinks.probe import probe, read_frames
 
 SIZE = (640, 360)
 

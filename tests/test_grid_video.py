@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
+from truth_helpers import FieldView, check_colours, check_line, truth_of
 
 import nnviz_gl as nv
 from nnviz_gl.grid_video import synchronised_epochs
@@ -21,7 +22,6 @@ from nnviz_gl.render.style import DEFAULT_STYLE
 from nnviz_gl.render.transforms import data_bounds
 from nnviz_gl.sinks.probe import count_frames, read_frames
 from nnviz_gl.trajectory import TrajectoryWriter
-from truth_helpers import FieldView, check_colours, check_line, truth_of
 
 SIZE = (640, 360)
 # A 2-1 logistic model whose field turns with ``angle``: class 1 (blue) where (cos a, sin a) . x > 0.
@@ -69,6 +69,19 @@ def side_of_class_1(field: np.ndarray) -> str:
     return axis if sides[axis] > 0 else {"right": "left", "up": "down"}[axis]
 
 
+def drawn_and_released(ctx, scene: GridScene, size: tuple[int, int]) -> np.ndarray:
+    """The grid's own draw path read back losslessly: one frame of ``scene``, which is then released (with
+    the default framebuffer bound first, so the session's context never keeps a deleted one bound)."""
+    target = OffscreenTarget(ctx, size, scene.caps.frame_storage)
+    try:
+        scene.render(target.framebuffer, size)
+        return target.read_rgb()
+    finally:
+        ctx.detect_framebuffer(0).use()
+        target.release()
+        scene.release()
+
+
 def test_the_grid_is_the_most_square_one_for_the_frame():
     assert grid_shape(16, (1920, 1000), 16 / 9) == (4, 4)
     assert grid_shape(4, (1920, 1000), 16 / 9) == (2, 2)
@@ -100,17 +113,11 @@ def test_a_tiles_field_is_predict_proba_of_its_run(ctx):
             clf.partial_fit(data.X_train, data.y_train, classes=[0, 1])
     size, n, index = (1280, 720), 4, 2
     scene = GridScene(ctx, [True] * n, [f"run {i}" for i in range(n)], [None] * n)
-    target = OffscreenTarget(ctx, size, scene.caps.frame_storage)
-    try:
-        for i in range(n):
-            scene.tile(i).set_data(data.X_train, data.y_train, data.X_test, data.y_test)
-            scene.tile(i).show(nv.Snapshot.from_sklearn(clf, epoch=40) if i == index else turned(i, 40))
-        scene.epoch = 40
-        scene.render(target.framebuffer, size)
-        rgb = target.read_rgb()
-    finally:
-        target.release()
-        scene.release()
+    for i in range(n):
+        scene.tile(i).set_data(data.X_train, data.y_train, data.X_test, data.y_test)
+        scene.tile(i).show(nv.Snapshot.from_sklearn(clf, epoch=40) if i == index else turned(i, 40))
+    scene.epoch = 40
+    rgb = drawn_and_released(ctx, scene, size)
     tile = grid_layout(size, n).tiles[index]
     assert tile.show_network
     x, y_gl, w, h = tile.lay.field.gl_viewport(size[1])
@@ -131,18 +138,12 @@ def test_each_tile_draws_its_own_runs_points(ctx):
     clusters = {"upper left": (-1.0, 1.0), "lower right": (1.0, -1.0)}
     size, n = (1280, 720), 2
     scene = GridScene(ctx, [True] * n, ["a", "b"], [None] * n)
-    target = OffscreenTarget(ctx, size, scene.caps.frame_storage)
-    try:
-        for i, (main, other) in enumerate([("upper left", "lower right"), ("lower right", "upper left")]):
-            X = np.concatenate([rng.normal(clusters[main], 0.05, size=(12, 2)), [clusters[other]]])
-            scene.tile(i).set_data(X, (X[:, 0] > 0).astype(int), None, None)
-            scene.tile(i).show(turned(RIGHT, 1, steep=40.0))
-        scene.epoch = 1
-        scene.render(target.framebuffer, size)
-        rgb = target.read_rgb()
-    finally:
-        target.release()
-        scene.release()
+    for i, (main, other) in enumerate([("upper left", "lower right"), ("lower right", "upper left")]):
+        X = np.concatenate([rng.normal(clusters[main], 0.05, size=(12, 2)), [clusters[other]]])
+        scene.tile(i).set_data(X, (X[:, 0] > 0).astype(int), None, None)
+        scene.tile(i).show(turned(RIGHT, 1, steep=40.0))
+    scene.epoch = 1
+    rgb = drawn_and_released(ctx, scene, size)
     where = []
     for i in range(n):
         field = field_crop(rgb, size, n, i, inset=0)

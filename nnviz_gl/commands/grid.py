@@ -7,9 +7,9 @@ import signal
 import sys
 import time
 
-from . import options as cli
 from ..sinks.codecs import CODECS
 from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
+from . import options as cli
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 

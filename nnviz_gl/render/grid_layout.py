@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .layout import FrameLayout, MIN_LABEL_PX
+from .layout import MIN_LABEL_PX, FrameLayout
 from .transforms import Rect
 
 # A tile shows its network beside its field only where the field square is at least this many pixels

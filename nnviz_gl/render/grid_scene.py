@@ -10,7 +10,7 @@ nothing), at a resolution in proportion to its size.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import moderngl
 import numpy as np
@@ -66,10 +66,9 @@ def wrapped_text(atlas: GlyphAtlas, text: str, size_px: float, width: float, max
 
 
 class RunTile:
-    """One run: its field panel and network panel, the snapshot they show, and its caption."""
+    """One run: its field panel and network panel, and the snapshot they show."""
 
-    def __init__(self, ctx: moderngl.Context, caps: Capabilities, style: Style, label: str) -> None:
-        self.label = label
+    def __init__(self, ctx: moderngl.Context, caps: Capabilities, style: Style) -> None:
         self.ctx, self.style = ctx, style
         self.field = FieldPanel(ctx, caps, style, field_scale=None)
         self.network: NetworkPanel | None = None  # made once a layout has room for it (GL objects per tile)
@@ -144,8 +143,7 @@ class GridScene:
         self.notes = [note or "no trajectory" for note in notes]
         self.text = TextPass(ctx)
         self.boxes = RectPass(ctx, capacity=max(16, len(runs)))  # each tile's panel-coloured cell
-        self.tiles: list[RunTile | None] = [RunTile(ctx, self.caps, style, label) if run else None
-                                            for run, label in zip(runs, self.labels)]
+        self.tiles: list[RunTile | None] = [RunTile(ctx, self.caps, style) if run else None for run in runs]
         self.layout: GridLayout | None = None
         self.epoch: int | None = None
         self._text_items: list[TextItem] | None = None
