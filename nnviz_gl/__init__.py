@@ -29,6 +29,7 @@ _EXPORTS = {
     "load_data": ".training.user_data",
     "make_dataset": ".training.datasets",
     "render_frame": ".render.frame",
+    "render_grid": ".grid_video",
     "show": ".notebook.show",
     "watch": ".live",
 }
@@ -38,6 +39,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads each on first use
     # ruff: noqa: F401 (the names are re-exported through __all__)
     from .features import feature_matrix
+    from .grid_video import render_grid
     from .live import watch
     from .notebook.show import show
     from .notebook.view import NotebookView
