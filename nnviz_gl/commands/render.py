@@ -78,15 +78,15 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.from_file is not None and args.record is not None:
+        raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
+    cli.check_distinct_files(args.output, {"--record": args.record, "--from": args.from_file})
     fmt = cli.check_video_outputs(args)  # every path and the format, before any work
     size = args.resolution or cli.QUALITIES[args.quality or cli.DEFAULT_QUALITY[fmt.name]]
     if fmt.even_size and (size[0] % 2 or size[1] % 2):
         raise cli.CliError(f"size {size[0]}x{size[1]} is odd; an {fmt.name} needs even sizes: try "
                            f"{size[0] + size[0] % 2},{size[1] + size[1] % 2} (a .gif takes any)")
     cli.check_encodable(size, args.codec)
-    if args.from_file is not None and args.record is not None:
-        raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
-    cli.check_distinct_files(args.output, {"--record": args.record, "--from": args.from_file})
     if args.record is not None:
         from ..trajectory_writer import check_trajectory_path
 

@@ -80,7 +80,8 @@ def filter_graph(fmt: OutputFormat, input_format: str, bottom_up: bool, frames: 
     chains = [f"[0:v]{head}" + ("[nnviz_main]" if not frames else ",split=2[nnviz_main][nnviz_still]")]
     is_yuv = input_format == "yuv420p"
     if fmt.name == "gif":
-        chains.append(f"[nnviz_main]{YUV_TO_RGB + ',' if is_yuv else ''}{GIF_PALETTE}[video]")
+        # rgb24 first: the frames' alpha is not theirs to show (a GIF would make it transparency, and big)
+        chains.append(f"[nnviz_main]{YUV_TO_RGB if is_yuv else 'format=rgb24'},{GIF_PALETTE}[video]")
     else:
         # Convert RGB -> YUV with BT.709 (yuv420p input already is) and say so, so players do not shift colours.
         convert = "" if is_yuv else TO_BT709_YUV + ","
