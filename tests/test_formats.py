@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import struct
+import subprocess
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 import nnviz_gl as nv
+from nnviz_gl.sinks.ffmpeg_process import ffmpeg_exe
 from nnviz_gl.sinks.probe import probe, read_frames
 from test_errors import assert_clean_error, run_cli
 
@@ -124,3 +126,12 @@ def test_bad_outputs_are_one_line_before_any_work(tmp_path, args, needles):
     err = assert_clean_error(run_cli("render", *TINY, "--epochs", "2", *out, *args), *needles)
     assert len(err.strip().splitlines()) == 1, err
     assert sorted(tmp_path.iterdir()) == before, "nothing written"
+
+
+def test_a_gif_shows_every_pixel_of_its_frames(renders):
+    """The frames' alpha is not the picture's: nothing in a GIF's first frame is transparent (a palette
+    made with alpha turned parts of it see-through, and the file five times larger)."""
+    first = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(renders / "run.gif"), "-frames:v", "1",
+                            "-f", "rawvideo", "-pix_fmt", "rgba", "-"], capture_output=True, check=True).stdout
+    alpha = np.frombuffer(first, np.uint8).reshape(97, 161, 4)[..., 3]
+    assert (alpha == 255).all(), f"{(alpha < 255).mean():.1%} of the pixels are transparent"
