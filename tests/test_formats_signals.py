@@ -65,3 +65,21 @@ def test_a_webm_cut_anywhere_plays_to_its_last_cluster(tmp_path):
     assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "run.partial.webm" in err and not out.exists(), err
     assert probe(partial).frames > 10
+
+
+def test_a_gif_whose_finish_is_cut_short_leaves_no_file(tmp_path):
+    """A GIF is written only at its end: an encoder killed before it (a frozen encoder after Ctrl-C, here
+    stopped with SIGSTOP) leaves nothing, neither under the final name nor as a temporary file."""
+    out = tmp_path / "run.gif"
+    render = long_render(out)
+    render.wait_for_words(PROGRESS)
+    ffmpeg = render.child(ENCODER)
+    os.kill(ffmpeg, signal.SIGSTOP)
+    try:
+        render.proc.send_signal(signal.SIGINT)
+        code, err = render.end(60)
+    finally:
+        if Path(f"/proc/{ffmpeg}").exists():
+            os.kill(ffmpeg, signal.SIGCONT)
+    assert code == 130 and "no progress" in err and "nothing written" in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -60,8 +60,8 @@ class VideoWriter:
 
     * ``close()`` waits for ffmpeg, checks its exit code and only then renames the ``.partial`` file
       onto the output path.
-    * ``abort()`` kills ffmpeg and leaves the ``.partial`` file (removed if no frame was written); the
-      output path is never touched.
+    * ``abort()`` kills ffmpeg and leaves the ``.partial`` file (removed if no frame was written, or for
+      a GIF, which ffmpeg writes only at the end); the output path is never touched.
     * ``__exit__`` on a ``KeyboardInterrupt`` (Ctrl-C, or :class:`EncoderInterrupted` from
       ``raise_on_signals``) finalises what was written onto the output path: what a user stopping a
       long run wants. On any other exception the run *failed*: ffmpeg finishes the frames so far into a
@@ -228,7 +228,7 @@ class VideoWriter:
         except subprocess.TimeoutExpired:
             pass
         self._io.stderr_thread.join(_ABORT_WAIT_S)
-        if self._frames == 0:
+        if self._frames == 0 or not self.format.plays_when_cut:  # a GIF killed before its end is no GIF
             remove_file(self.partial_path)
         self._release_partial()
 
@@ -346,7 +346,7 @@ class VideoWriter:
         else:
             how = (how_it_ended(returncode) if returncode
                    else f"writing to ffmpeg failed ({self._io.thread_error!r})")
-            if not self._frames:
+            if not self._frames or not self.format.plays_when_cut:
                 remove_file(self.partial_path)
             keep = (f"the partial video is at {str(self.partial_path)!r}" if self.kept_at
                     else "nothing was kept")

@@ -43,6 +43,7 @@ class OutputFormat:
     muxer: str  # ffmpeg's -f
     even_size: bool  # 4:2:0 chroma: H.264, VP9 and AV1 need even width and height
     rgb_frames: bool  # made from RGB (a GIF's palette): a renderer should send RGBA, not yuv420p
+    plays_when_cut: bool  # a file cut short by a killed encoder still plays (fragments, clusters)
 
 
 def output_format(path: str | os.PathLike[str], format: str | None = None) -> OutputFormat:
@@ -58,7 +59,8 @@ def output_format(path: str | os.PathLike[str], format: str | None = None) -> Ou
     else:
         raise FormatError(f"unknown video format {format!r}; valid formats: {', '.join(FORMAT_NAMES)}")
     muxer = "mov" if name == "mp4" and p.suffix.lower() == ".mov" else name
-    return OutputFormat(name, muxer, even_size=name != "gif", rgb_frames=name == "gif")
+    gif = name == "gif"
+    return OutputFormat(name, muxer, even_size=not gif, rgb_frames=gif, plays_when_cut=not gif)
 
 
 def check_codec(fmt: OutputFormat, codec: str, crf: float | None, preset: str | int | None) -> None:
