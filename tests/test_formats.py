@@ -4,6 +4,7 @@ asked for, a GIF loops, and --last-frame / --frames write the very pictures the 
 from __future__ import annotations
 
 import re
+import signal
 import struct
 import subprocess
 from pathlib import Path
@@ -117,6 +118,7 @@ def test_video_recorder_picks_the_format_by_extension_or_by_name(tmp_path):
     (["-o", "{tmp}/x.webm", "--codec", "libx264"], ("WebM", "libsvtav1")),
     (["-o", "{tmp}/x.avi"], (".webm", ".gif", "format")),
     (["-r", "161,97"], ("odd", ".gif takes any")),
+    (["-o", "{tmp}/missing/x.mp4", "--frames", "{tmp}/new_frames"], ("does not exist",)),  # no folder made
 ])
 def test_bad_outputs_are_one_line_before_any_work(tmp_path, args, needles):
     (tmp_path / "a_file").write_bytes(b"not a folder")
@@ -135,3 +137,13 @@ def test_a_gif_shows_every_pixel_of_its_frames(renders):
                             "-f", "rawvideo", "-pix_fmt", "rgba", "-"], capture_output=True, check=True).stdout
     alpha = np.frombuffer(first, np.uint8).reshape(97, 161, 4)[..., 3]
     assert (alpha == 255).all(), f"{(alpha < 255).mean():.1%} of the pixels are transparent"
+
+
+def test_a_gif_that_ffmpeg_holds_in_gigabytes_is_said_at_the_start(tmp_path):
+    from test_signals import Render
+
+    render = Render("-r", "1000,1000", "--epochs", "600", "--samples", "60", "-o", str(tmp_path / "big.gif"))
+    render.wait_for_words(r"note: ffmpeg holds a GIF's 600 frames until its palette is made: about 2\.4 GB")
+    render.proc.send_signal(signal.SIGINT)
+    code, err = render.end(120)
+    assert code == 130 and "Traceback" not in err, err

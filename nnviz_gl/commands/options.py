@@ -164,6 +164,18 @@ def check_video_outputs(args):
     return fmt
 
 
+GIF_MEMORY_NOTE_BYTES = 2e9
+
+
+def note_gif_memory(size: tuple[int, int], frames: int) -> None:
+    """Say so when ffmpeg will hold a GIF's frames in gigabytes of memory (its palette needs them all)."""
+    held = frames * size[0] * size[1] * 4
+    if held > GIF_MEMORY_NOTE_BYTES:
+        print(f"nnviz-gl: note: ffmpeg holds a GIF's {frames} frames until its palette is made: about "
+              f"{held / 1e9:.1f} GB at {size[0]}x{size[1]} (a smaller -q or a larger --every takes less)",
+              file=sys.stderr)
+
+
 def view_bounds(text: str) -> tuple[float, float, float, float]:
     """``--view x0,x1,y0,y1``: the data rectangle the field panel shows."""
     from ..render.transforms import check_view  # numpy and pyrr only, no GL

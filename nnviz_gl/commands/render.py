@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
             )
             with recorder:  # from here on, any failure still finalises or removes the video
                 recorder.set_data(*data())
+                if fmt.name == "gif":
+                    cli.note_gif_memory(size, total_frames)
                 bar = tqdm(total=total_frames, unit="frame", disable=args.no_progress, dynamic_ncols=True,
                            desc=Path(args.output).name, file=sys.stderr)
                 recorder.on_frame = lambda n: bar.update(n - bar.n)
