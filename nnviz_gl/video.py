@@ -1,4 +1,5 @@
-"""VideoRecorder: snapshots in, a video out (mp4, WebM or GIF, by the path's extension). Training publishes; a render thread draws and encodes.
+"""VideoRecorder: snapshots in, a video out (mp4, WebM or GIF, by the path's extension). Training
+publishes; a render thread draws and encodes.
 
 Three stages overlap: the caller trains and publishes (bounded queue), the render thread draws
 frame i+1 while the writer thread pipes frame i into ffmpeg, which encodes in its own process.

@@ -24,8 +24,8 @@ TRAINING_OPTIONS = ("dataset", "data", "columns", "no_standardize", "problem", "
 def add_parser(sub) -> None:
     render = sub.add_parser(
         "render", help="train and render the run to an mp4, WebM or GIF (headless)",
-        description="Train a scikit-learn MLPClassifier (MLPRegressor for a regression) on a 2-D dataset and render every epoch to an H.264 "
-                    "mp4: the network (edge width = |weight|, red dash-dot = learning most) beside the "
+        description="Train a scikit-learn MLPClassifier (MLPRegressor for a regression) on a 2-D dataset and render every epoch to a video "
+                    "(an H.264 mp4, a WebM or a looping GIF): the network (edge width = |weight|, red dash-dot = learning most) beside the "
                     "model's probability field with the data. Needs no display; uses the GPU through EGL "
                     "when there is one, Mesa's llvmpipe when not.",
         epilog=cli.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -54,9 +54,9 @@ def add_parser(sub) -> None:
     out.add_argument("--codec", choices=CODECS, default="auto",
                      help="encoder; auto = NVENC when it works, else libx264; in a .webm VP9 (or libsvtav1: AV1) "
                           "(default auto)")
-    out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7)")
+    out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7; VP9: 0..8)")
     out.add_argument("--crf", type=cli.nonnegative_float, default=None,
-                     help="constant quality, lower is better (x264 default 23)")
+                     help="constant quality, lower is better (x264 default 23, VP9 32)")
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = cli.check_video_outputs(args)  # every path and the format, before any work
     size = args.resolution or cli.QUALITIES[args.quality or cli.DEFAULT_QUALITY[fmt.name]]
     if fmt.even_size and (size[0] % 2 or size[1] % 2):
-        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; an {fmt.name} needs even sizes: try "
+        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; mp4 and webm need even sizes: try "
                            f"{size[0] + size[0] % 2},{size[1] + size[1] % 2} (a .gif takes any)")
     cli.check_encodable(size, args.codec)
     if args.record is not None:
