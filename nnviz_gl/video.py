@@ -1,4 +1,5 @@
-"""VideoRecorder: snapshots in, an mp4 out. Training publishes; a render thread draws and encodes.
+"""VideoRecorder: snapshots in, a video out (mp4, WebM or GIF, by the path's extension). Training
+publishes; a render thread draws and encodes.
 
 Three stages overlap: the caller trains and publishes (bounded queue), the render thread draws
 frame i+1 while the writer thread pipes frame i into ffmpeg, which encodes in its own process.
@@ -21,6 +22,8 @@ from .render.transforms import Bounds, check_view
 from .sinks.ffmpeg import VideoWriter
 from .sinks.ffmpeg_process import check_output_path
 from .sinks.finalise import FinaliseStopped, cpu_time, finalising
+from .sinks.formats import output_format
+from .sinks.stills import check_frames_dir, check_png_path, save_png
 from .sizes import check_size
 from .snapshot import Snapshot
 from .training.bus import QueueClosed, SnapshotQueue
@@ -41,6 +44,12 @@ class VideoRecorder:
     this while its training worker imports scikit-learn). Without any, the field is drawn over -1..1.
     ``view=(xmin, xmax, ymin, ymax)`` fixes the data rectangle the field panel shows (default: the
     points' extent plus 0.5), as ``nnviz-gl render --view`` does.
+
+    The path's extension picks the format: ``.mp4`` (H.264), ``.webm`` (VP9; ``codec="libsvtav1"`` for
+    AV1), ``.gif`` (looping, one palette for the whole video); ``format="mp4"|"webm"|"gif"`` overrides
+    it. ``last_frame="end.png"`` also saves the final frame as a PNG once the video is finalised (read
+    back from the frame drawn last, not drawn again); ``frames_dir="frames"`` writes every frame as
+    ``frame_000001.png``, ... there.
 
     How the ``with`` block ends decides what becomes of the video (an existing file at ``path`` is only
     ever replaced by a finished video):
@@ -78,6 +87,9 @@ class VideoRecorder:
         view: tuple[float, float, float, float] | None = None,
         title: str | None = None,
         neuron_fields: bool | None = None,
+        format: str | None = None,
+        last_frame: str | Path | None = None,
+        frames_dir: str | Path | None = None,
     ) -> None:
         if int(frames_per_epoch) < 1:
             raise ValueError(f"frames_per_epoch must be at least 1, got {frames_per_epoch}")
@@ -93,7 +105,12 @@ class VideoRecorder:
         self._data = self._loop.data = None if X is None and y is None else _checked_data(X, y, X_test, y_test)
         if record is not None and self._data is None:
             raise ValueError("record= needs the points at construction (X and y): a trajectory stores them first")
-        check_output_path(path)
+        check_output_path(path, format)
+        self.last_frame_path = None if last_frame is None else check_png_path(last_frame)
+        if frames_dir is not None:
+            check_frames_dir(frames_dir)
+        rgb_frames = output_format(path, format).rgb_frames
+        self._loop.keep_last_frame = last_frame is not None
         # The GL context is made and used on the render thread only; it says which raw format the
         # encoder gets (yuv420p made on the GPU, or on a software renderer the frame as stored, BGRA,
         # which ffmpeg converts) and how many cores the encoder may take.
@@ -108,10 +125,13 @@ class VideoRecorder:
             raise loop.error
         writer = None
         try:
-            video_format = loop.renderer.video_format
+            # A GIF's palette is made from RGB: a GPU's yuv420p frames would lose colour detail.
+            loop.rgba_frames = rgb_frames and loop.renderer.video_format == "yuv420p"
+            video_format = "rgba" if loop.rgba_frames else loop.renderer.video_format
             writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
                                  input_format=video_format, bottom_up=video_format != "yuv420p",
-                                 encoder_threads=loop.renderer.caps.encoder_threads)
+                                 encoder_threads=loop.renderer.caps.encoder_threads, format=format,
+                                 frames_dir=frames_dir)
             self.trajectory = None if record is None else TrajectoryWriter(record, *self._data)
         except BaseException:
             self._queue.close()
@@ -218,11 +238,18 @@ class VideoRecorder:
                     self.writer.abort()
                 elif rename:
                     self.writer._finish(rename=True, signum=signum)
+                    self._save_last_frame()
                 else:
                     self.writer.keep_partial()
             except FinaliseStopped as cut:
                 self._loop.stop.set()
                 self.writer.stop_now(cut.why)
+
+    def _save_last_frame(self) -> None:
+        """The video's last frame as the ``last_frame`` PNG, once the video itself is at its path."""
+        rgb = self._loop.last_rgb
+        if self.last_frame_path is not None and rgb is not None and self.writer.kept_at == self.writer.path:
+            save_png(self.last_frame_path, rgb)
 
     def _close_trajectory(self) -> None:
         if self.trajectory is not None:
@@ -275,6 +302,10 @@ class _RenderLoop:
         self.title: str | None = None
         self.writer: VideoWriter | None = None
         self.data: tuple | None = None
+        self.rgba_frames = False  # RGBA frames for the encoder (a GIF) instead of the renderer's video_format
+        self.keep_last_frame = False
+        self.last_rgb: np.ndarray | None = None  # the last frame written, top row first, when kept
+        self._last_written = False  # the frame in the framebuffer is the last one written
         self.error: BaseException | None = None
         self.ready = threading.Event()
         self.stop = threading.Event()
@@ -315,6 +346,8 @@ class _RenderLoop:
                 self.error = exc
             self.queue.close()
         finally:
+            if self.keep_last_frame and self._last_written and self.error is None:
+                self.last_rgb = self.renderer.read_rgb()  # the framebuffer still holds it: read, not drawn again
             self.renderer.release()
 
     def _draw_epoch(self, previous: Snapshot | None, snapshot: Snapshot) -> None:
@@ -325,10 +358,15 @@ class _RenderLoop:
                 return
             t = (i + 1) / steps
             shown = previous.interpolate(snapshot, t) if can_blend and steps > 1 and t < 1 else snapshot
+            self._last_written = False
             self.renderer.draw(shown, previous)
             buffer = self.writer.acquire_buffer()
-            self.renderer.read_video_frame_into(buffer)
+            if self.rgba_frames:
+                self.renderer.read_into(buffer)
+            else:
+                self.renderer.read_video_frame_into(buffer)
             self.writer.write(buffer)
+            self._last_written = True
             if self.on_frame is not None:
                 self.on_frame(self.writer.frames_written)
 

@@ -17,6 +17,9 @@ from ..training.datasets import (DATASETS, MULTICLASS_DATASETS, OWN_DATA_DEFAULT
 from ..training.trainer import TrainingConfig
 
 QUALITIES = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
+# -q when none is given: a GIF is for a README or a slide (and ffmpeg holds its frames until the palette
+# is made), so it is 854x480 unless asked otherwise.
+DEFAULT_QUALITY = {"mp4": "h", "webm": "h", "gif": "l"}
 
 EXAMPLES = """\
 examples:
@@ -32,6 +35,8 @@ examples:
   nnviz-gl render --dataset reg-gauss -o reg-gauss.mp4           a regression: the field is the predicted value
   nnviz-gl render --dataset circles --features x1^2,x2^2 --hidden none -o circle.mp4   no hidden layer
   nnviz-gl render --data points.csv -o mine.mp4     your own points (a target of many numbers is a regression)
+  nnviz-gl render --dataset moons -o moons.gif --last-frame moons.png   a looping GIF, and its last frame
+  nnviz-gl render -o training.webm                 VP9 in a WebM, for a web page
   nnviz-gl info                                    what this machine's OpenGL and ffmpeg can do
 """
 
@@ -139,6 +144,36 @@ def check_distinct_files(output: str, inputs: dict[str, str | None]) -> None:
             same = os.path.samefile(path, out)
         if same:
             raise CliError(f"the output {output} is the same file as {flag} {path}; give the video another name")
+
+
+def check_video_outputs(args):
+    """The video's format and every file the run will write (-o, --last-frame, --frames), checked before
+    any work starts; returns the :class:`~nnviz_gl.sinks.formats.OutputFormat`."""
+    from ..sinks.ffmpeg_process import check_output_path
+    from ..sinks.formats import check_codec, output_format
+    from ..sinks.stills import check_frames_dir, check_png_path
+
+    check_output_path(args.output, args.format)
+    fmt = output_format(args.output, args.format)
+    check_codec(fmt, args.codec, args.crf, args.preset)
+    if args.last_frame is not None:
+        check_png_path(args.last_frame)
+        check_distinct_files(args.last_frame, {"-o": args.output})
+    if args.frames is not None:
+        check_frames_dir(args.frames)
+    return fmt
+
+
+GIF_MEMORY_NOTE_BYTES = 2e9
+
+
+def note_gif_memory(size: tuple[int, int], frames: int) -> None:
+    """Say so when ffmpeg will hold a GIF's frames in gigabytes of memory (its palette needs them all)."""
+    held = frames * size[0] * size[1] * 4
+    if held > GIF_MEMORY_NOTE_BYTES:
+        print(f"nnviz-gl: note: ffmpeg holds a GIF's {frames} frames until its palette is made: about "
+              f"{held / 1e9:.1f} GB at {size[0]}x{size[1]} (a smaller -q or a larger --every takes less)",
+              file=sys.stderr)
 
 
 def view_bounds(text: str) -> tuple[float, float, float, float]:

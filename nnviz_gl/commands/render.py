@@ -1,4 +1,4 @@
-"""``nnviz-gl render``: train and render every epoch into an mp4, headless — or render a recorded run."""
+"""``nnviz-gl render``: train and render every epoch into an mp4, WebM or GIF, headless — or render a recorded run."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 
 from . import options as cli
 from ..sinks.codecs import CODECS
+from ..sinks.formats import FORMAT_NAMES
 from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 
@@ -22,20 +23,27 @@ TRAINING_OPTIONS = ("dataset", "data", "columns", "no_standardize", "problem", "
 
 def add_parser(sub) -> None:
     render = sub.add_parser(
-        "render", help="train and render the run to an mp4 (headless)",
-        description="Train a scikit-learn MLPClassifier (MLPRegressor for a regression) on a 2-D dataset and render every epoch to an H.264 "
-                    "mp4: the network (edge width = |weight|, red dash-dot = learning most) beside the "
+        "render", help="train and render the run to an mp4, WebM or GIF (headless)",
+        description="Train a scikit-learn MLPClassifier (MLPRegressor for a regression) on a 2-D dataset and render every epoch to a video "
+                    "(an H.264 mp4, a WebM or a looping GIF): the network (edge width = |weight|, red dash-dot = learning most) beside the "
                     "model's probability field with the data. Needs no display; uses the GPU through EGL "
                     "when there is one, Mesa's llvmpipe when not.",
         epilog=cli.EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.allow_negative_lists(render)  # --view -2,2,-1,1
     out = render.add_argument_group("output")
-    out.add_argument("-o", "--output", default="training.mp4", help="video file to write (default training.mp4)")
-    out.add_argument("-q", "--quality", choices=list(cli.QUALITIES), default="h",
-                     help="l 854x480, m 1280x720, h 1920x1080 (default), p 2560x1440, k 3840x2160")
+    out.add_argument("-o", "--output", default="training.mp4",
+                     help="video file to write; .mp4 (H.264), .webm (VP9) or .gif (looping) (default training.mp4)")
+    out.add_argument("--format", choices=FORMAT_NAMES, default=None,
+                     help="the video's format, whatever the file name ends in (default: from -o's extension)")
+    out.add_argument("-q", "--quality", choices=list(cli.QUALITIES), default=None,
+                     help="l 854x480, m 1280x720, h 1920x1080 (default; a GIF's: l), p 2560x1440, k 3840x2160")
     out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H",
-                     help="exact size in pixels, overrides -q (both even, for H.264)")
+                     help="exact size in pixels, overrides -q (both even for mp4 and webm; a GIF takes any)")
+    out.add_argument("--last-frame", metavar="FILE.png", default=None,
+                     help="also save the video's last frame as a PNG")
+    out.add_argument("--frames", metavar="DIR", default=None,
+                     help="also write every frame as numbered PNGs (frame_000001.png, ...) into DIR (made if missing)")
     out.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
     out.add_argument("--fps", type=cli.frame_rate, default=30.0,
                      help="frames per second, 1/1001 to 1001000 (default 30: the seed's 300 epochs last 10 s)")
@@ -44,10 +52,11 @@ def add_parser(sub) -> None:
     out.add_argument("--every", type=cli.positive_int, default=1, metavar="K",
                      help="draw every K-th epoch of a long run (default 1: all)")
     out.add_argument("--codec", choices=CODECS, default="auto",
-                     help="encoder; auto = NVENC when it works, else libx264 (default auto)")
-    out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7)")
+                     help="encoder; auto = NVENC when it works, else libx264; in a .webm VP9 (or libsvtav1: AV1) "
+                          "(default auto)")
+    out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7; VP9: 0..8)")
     out.add_argument("--crf", type=cli.nonnegative_float, default=None,
-                     help="constant quality, lower is better (x264 default 23)")
+                     help="constant quality, lower is better (x264 default 23, VP9 32)")
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
@@ -69,14 +78,15 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    size = args.resolution or cli.QUALITIES[args.quality]
-    if size[0] % 2 or size[1] % 2:
-        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; H.264 needs even sizes: try "
-                           f"{size[0] + size[0] % 2},{size[1] + size[1] % 2}")
-    cli.check_encodable(size, args.codec)
     if args.from_file is not None and args.record is not None:
         raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
     cli.check_distinct_files(args.output, {"--record": args.record, "--from": args.from_file})
+    fmt = cli.check_video_outputs(args)  # every path and the format, before any work
+    size = args.resolution or cli.QUALITIES[args.quality or cli.DEFAULT_QUALITY[fmt.name]]
+    if fmt.even_size and (size[0] % 2 or size[1] % 2):
+        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; mp4 and webm need even sizes: try "
+                           f"{size[0] + size[0] % 2},{size[1] + size[1] % 2} (a .gif takes any)")
+    cli.check_encodable(size, args.codec)
     if args.record is not None:
         from ..trajectory_writer import check_trajectory_path
 
@@ -99,10 +109,13 @@ def run(args: argparse.Namespace) -> int:
                 args.output, size=size, fps=args.fps,
                 codec=args.codec, crf=args.crf, preset=args.preset, frames_per_epoch=args.frames_per_epoch,
                 field_scale=args.field_scale, gpu=args.gpu, view=args.view, title=args.title,
-                neuron_fields=args.neuron_fields,
+                neuron_fields=args.neuron_fields, format=args.format, last_frame=args.last_frame,
+                frames_dir=args.frames,
             )
             with recorder:  # from here on, any failure still finalises or removes the video
                 recorder.set_data(*data())
+                if fmt.name == "gif":
+                    cli.note_gif_memory(size, total_frames)
                 bar = tqdm(total=total_frames, unit="frame", disable=args.no_progress, dynamic_ncols=True,
                            desc=Path(args.output).name, file=sys.stderr)
                 recorder.on_frame = lambda n: bar.update(n - bar.n)
@@ -126,10 +139,18 @@ def run(args: argparse.Namespace) -> int:
     frames = recorder.frames_written
     print(f"wrote {args.output}: {frames} frames, {frames / args.fps:.1f} s at {args.fps:g} fps, "
           f"{size[0]}x{size[1]} {recorder.writer.codec} {recorder.writer.preset}, in {wall:.1f} s ({frames / wall:.1f} frames/s)")
+    _say_stills(args, frames)
     if args.record is not None:
         print(f"recorded {args.record}: {args.epochs} snapshots; render it again with "
               f"nnviz-gl render --from {args.record}")
     return 0
+
+
+def _say_stills(args: argparse.Namespace, frames: int) -> None:
+    if args.last_frame is not None:
+        print(f"saved the last frame to {args.last_frame}")
+    if args.frames is not None:
+        print(f"wrote {frames} PNGs into {args.frames}")
 
 
 def _where_the_frames_are(recorder, total_frames: int) -> str:

@@ -16,6 +16,8 @@ import sys
 from .ffmpeg_process import STDERR_TAIL_LINES, ffmpeg_exe
 
 CODECS = ("auto", "libx264", "libx265", "h264_nvenc", "hevc_nvenc", "libsvtav1")
+# A .webm's VP9 encoder (``auto`` there): not a choice for an mp4, so not among CODECS.
+ENCODERS = (*CODECS, "libvpx-vp9")
 
 # ``veryfast`` encodes at about half the speed of ``ultrafast`` but makes files several times smaller;
 # drawing is the larger cost at 1080p, so the whole pipeline loses much less than the encoder alone.
@@ -25,22 +27,26 @@ DEFAULT_PRESETS = {
     "h264_nvenc": "p4",
     "hevc_nvenc": "p4",
     "libsvtav1": "10",
+    "libvpx-vp9": "8",  # -cpu-used at -deadline realtime: the fastest, near x264 superfast's speed
 }
 # Quality targets that look alike across codecs (x265 and AV1 scales sit higher than x264's).
-DEFAULT_CRF = {"libx264": 23, "libx265": 28, "h264_nvenc": 23, "hevc_nvenc": 28, "libsvtav1": 35}
+DEFAULT_CRF = {"libx264": 23, "libx265": 28, "h264_nvenc": 23, "hevc_nvenc": 28, "libsvtav1": 35,
+               "libvpx-vp9": 32}
 CRF_RANGE = {"libx264": (0, 51), "libx265": (0, 51), "h264_nvenc": (0, 51), "hevc_nvenc": (0, 51),
-             "libsvtav1": (0, 63)}
+             "libsvtav1": (0, 63), "libvpx-vp9": (0, 63)}
 
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
                 "veryslow", "placebo")
 NVENC_PRESETS = tuple(f"p{i}" for i in range(1, 8))
 SVTAV1_PRESETS = tuple(str(i) for i in range(0, 14))
+VP9_SPEEDS = tuple(str(i) for i in range(0, 9))  # libvpx's -cpu-used, 8 the fastest
 VALID_PRESETS = {
     "libx264": X26X_PRESETS,
     "libx265": X26X_PRESETS,
     "h264_nvenc": NVENC_PRESETS,
     "hevc_nvenc": NVENC_PRESETS,
     "libsvtav1": SVTAV1_PRESETS,
+    "libvpx-vp9": VP9_SPEEDS,
 }
 
 TRIAL_SIZE = (256, 256)  # NVENC refuses frames much smaller than this
@@ -48,7 +54,7 @@ NVIDIA_DEVICE = "/dev/nvidiactl"  # every Linux NVIDIA driver makes it; NVENC ca
 
 
 def _check_codec_name(codec: str) -> None:
-    if codec not in CODECS:
+    if codec not in ENCODERS:
         raise ValueError(f"unknown codec {codec!r}; valid codecs: {', '.join(CODECS)}")
 
 
@@ -75,6 +81,11 @@ def encoder_args(codec: str, *, crf: float | None = None, preset: str | int | No
     lo, hi = CRF_RANGE[codec]
     if not lo <= crf <= hi:
         raise ValueError(f"crf {crf} is out of range for {codec}; allowed {lo}..{hi} (lower is better)")
+    if codec == "libvpx-vp9":
+        # Realtime speed with constant quality (-b:v 0): a render is not many times slower than with H.264.
+        args = ["-c:v", codec, "-deadline", "realtime", "-cpu-used", preset, "-row-mt", "1",
+                "-crf", f"{crf:g}", "-b:v", "0"]
+        return args + (["-g", str(gop)] if gop is not None else [])
     args = ["-c:v", codec, "-preset", preset]
     if codec.endswith("_nvenc"):
         args += ["-rc", "vbr", "-cq", f"{crf:g}", "-b:v", "0"]

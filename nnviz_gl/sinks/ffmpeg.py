@@ -1,4 +1,4 @@
-"""VideoWriter: raw frames into an ffmpeg process, out as an mp4 that survives being killed.
+"""VideoWriter: raw frames into an ffmpeg process, out as an mp4, WebM or GIF that survives being killed.
 
 Why it is built this way:
 
@@ -8,7 +8,8 @@ Why it is built this way:
 * A writer thread fed by a small pool of frame buffers lets the GL render thread draw the next frame
   while the last one is written to the pipe; memory stays at ``queue_frames + 1`` frames (one more
   where the pipe still references the frame sent before).
-* The codec, its preset and quality come from ``sinks/codecs.py`` (``auto``: NVENC where it works).
+* The codec, its preset and quality come from ``sinks/codecs.py`` (``auto``: NVENC where it works);
+  the format (the output's extension, or ``format=``) and its filter graph from ``sinks/formats.py``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import numpy as np
 from ..sizes import check_size
 from .codecs import DEFAULT_PRESETS, auto_preset, encoder_args, resolve_codec
 from .encoder_io import END, EncoderIO
-from .ffmpeg_process import (CONTAINERS, EncoderError, check_output_path, claim_partial_path, encode_command,
+from .ffmpeg_process import (EncoderError, check_output_path, claim_partial_path, encode_command,
                              frame_rate_problem, how_it_ended, remove_file, start_ffmpeg)
 from .finalise import FinaliseStopped, cpu_time, finalising, last_words, says_disk_full, warn
+from .formats import check_codec, output_format
+from .stills import check_frames_dir
 from .pipe import FramePipe, raise_pipe_size
 
 # Bytes per pixel of the raw frames we accept. yuv420p is what the renderer makes on the GPU for video
@@ -38,7 +41,11 @@ _FREE_BUFFER_POLL_S = 0.25  # a render thread waiting for a buffer looks this of
 
 
 class VideoWriter:
-    """Writes raw frames to an mp4 through ffmpeg; a context manager.
+    """Writes raw frames to an mp4, WebM or GIF through ffmpeg; a context manager.
+
+    The output's extension picks the format (``.mp4``/``.m4v``/``.mov``, ``.webm``, ``.gif``);
+    ``format="mp4"|"webm"|"gif"`` overrides it. ``frames_dir`` also writes every frame as a numbered
+    PNG there (``frame_000001.png``, ...), from the same ffmpeg.
 
     ``frame`` rows run bottom-up by default (``bottom_up=True``, what ``fbo.read()`` gives) and
     ffmpeg flips them (``vflip``), so callers never flip in numpy. Pass ``bottom_up=False`` for
@@ -53,8 +60,8 @@ class VideoWriter:
 
     * ``close()`` waits for ffmpeg, checks its exit code and only then renames the ``.partial`` file
       onto the output path.
-    * ``abort()`` kills ffmpeg and leaves the ``.partial`` file (removed if no frame was written); the
-      output path is never touched.
+    * ``abort()`` kills ffmpeg and leaves the ``.partial`` file (removed if no frame was written, or for
+      a GIF, which ffmpeg writes only at the end); the output path is never touched.
     * ``__exit__`` on a ``KeyboardInterrupt`` (Ctrl-C, or :class:`EncoderInterrupted` from
       ``raise_on_signals``) finalises what was written onto the output path: what a user stopping a
       long run wants. On any other exception the run *failed*: ffmpeg finishes the frames so far into a
@@ -81,9 +88,15 @@ class VideoWriter:
         queue_frames: int = 3,
         keyframe_interval: int | None = None,
         encoder_threads: int | None = None,
+        format: str | None = None,
+        frames_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.path = check_output_path(path)
-        self.width, self.height = check_size(size, what="video size", even=True, smallest=1)
+        self.path = check_output_path(path, format)
+        self.format = output_format(self.path, format)
+        check_codec(self.format, codec, crf, preset)
+        self.frames_dir = None if frames_dir is None else check_frames_dir(frames_dir)
+        self.width, self.height = check_size(size, what="video size", smallest=1,
+                                              even=self.format.even_size or input_format == "yuv420p")
         problem = frame_rate_problem(float(fps))
         if problem:
             raise ValueError(f"fps {fps} {problem}")
@@ -99,11 +112,15 @@ class VideoWriter:
         gop = keyframe_interval if keyframe_interval is not None else max(1, round(self.fps))
         if gop < 1:
             raise ValueError(f"keyframe_interval must be at least 1 frame, got {gop}")
-        self.codec = resolve_codec(codec)
-        if codec == "auto" and preset is None:
-            preset = auto_preset(self.codec, self.width * self.height)
-        self.preset = preset if preset is not None else DEFAULT_PRESETS[self.codec]
-        out_args = encoder_args(self.codec, crf=crf, preset=preset, gop=gop)
+        if self.format.name == "gif":
+            self.codec, self.preset = "gif", "palette"
+            out_args = ["-c:v", "gif"]
+        else:
+            self.codec = resolve_codec("libvpx-vp9" if self.format.name == "webm" and codec == "auto" else codec)
+            if codec == "auto" and preset is None:
+                preset = auto_preset(self.codec, self.width * self.height)
+            self.preset = preset if preset is not None else DEFAULT_PRESETS[self.codec]
+            out_args = encoder_args(self.codec, crf=crf, preset=preset, gop=gop)
         if encoder_threads is not None:
             if isinstance(encoder_threads, bool) or not isinstance(encoder_threads, int) or encoder_threads < 1:
                 raise ValueError(f"encoder_threads must be a whole number of at least 1, got {encoder_threads!r}")
@@ -115,8 +132,10 @@ class VideoWriter:
         self._partial_fd: int | None = None
         self.partial_path, self._partial_fd = claim_partial_path(self.path)
         self.command = encode_command((self.width, self.height), self.fps, input_format, bottom_up, out_args,
-                                      CONTAINERS[self.path.suffix.lower()], self.partial_path)
+                                      self.format, self.partial_path, frames_dir=self.frames_dir)
         try:
+            if self.frames_dir is not None:
+                check_frames_dir(self.frames_dir, create=True)  # made now: every check before passed
             self._proc = start_ffmpeg(self.command)
         except BaseException:
             remove_file(self.partial_path)
@@ -209,7 +228,7 @@ class VideoWriter:
         except subprocess.TimeoutExpired:
             pass
         self._io.stderr_thread.join(_ABORT_WAIT_S)
-        if self._frames == 0:
+        if self._frames == 0 or not self.format.plays_when_cut:  # a GIF killed before its end is no GIF
             remove_file(self.partial_path)
         self._release_partial()
 
@@ -327,7 +346,7 @@ class VideoWriter:
         else:
             how = (how_it_ended(returncode) if returncode
                    else f"writing to ffmpeg failed ({self._io.thread_error!r})")
-            if not self._frames:
+            if not self._frames or not self.format.plays_when_cut:
                 remove_file(self.partial_path)
             keep = (f"the partial video is at {str(self.partial_path)!r}" if self.kept_at
                     else "nothing was kept")

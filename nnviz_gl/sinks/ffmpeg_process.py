@@ -6,7 +6,8 @@
 * It writes a *fragmented* mp4 to ``name.partial.mp4`` (a fragment per keyframe), so a ``kill -9``
   leaves a file that plays up to its last fragment; the output path is replaced only by a complete video.
   A run holds a lock on its partial file: a second run writing to the same output at once takes
-  ``name.<pid>-<random>.partial.mp4`` instead (:func:`claim_partial_path`).
+  ``name.<pid>-<random>.partial.mp4`` instead (:func:`claim_partial_path`). A WebM writes clusters as it
+  goes and plays when cut too; a GIF is written only once its frames have ended (``sinks/formats.py``).
 * Output paths are checked before any work starts (:func:`check_output_path`).
 """
 
@@ -25,8 +26,11 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from .finalise import STOP_SIGNALS
+from .formats import (EXTENSIONS, FormatError, OutputFormat, filter_graph, frames_output, muxer_args,
+                      output_format)
 
-CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
+CONTAINERS = EXTENSIONS  # file extension -> format (mp4, webm, gif)
+FORMAT_OF_MUXER = {"mp4": "mp4", "mov": "mp4", "webm": "webm", "gif": "gif"}
 STDERR_TAIL_LINES = 20  # how much of ffmpeg's stderr an error quotes
 
 # ffmpeg reads each raw frame into a new buffer; with glibc's defaults a big one (a 4K RGBA frame is
@@ -40,7 +44,7 @@ class EncoderError(RuntimeError):
     """ffmpeg failed or died; the message quotes the last lines ffmpeg wrote to stderr."""
 
 
-class OutputPathError(ValueError):
+class OutputPathError(FormatError):
     """The video cannot be written where asked (missing or unwritable folder, bad file name)."""
 
 
@@ -101,23 +105,21 @@ def ffmpeg_exe() -> str:
 
 
 def encode_command(size: tuple[int, int], fps: float, input_format: str, bottom_up: bool,
-                   encoder: list[str], container: str, out: Path) -> list[str]:
-    """ffmpeg's command line: raw frames on stdin, ``encoder`` options, a fragmented ``container`` at ``out``."""
+                   encoder: list[str], container: str | OutputFormat, out: Path, *,
+                   frames_dir: Path | None = None) -> list[str]:
+    """ffmpeg's command line: raw frames on stdin, ``encoder`` options, ``container`` (a muxer name or an
+    :class:`OutputFormat`) at ``out``, readable when cut where the format allows; with ``frames_dir``
+    also a numbered PNG per frame there."""
     w, h = size
     rate = Fraction(fps).limit_denominator(1001)
-    # Convert RGB -> YUV with BT.709 (yuv420p input already is) and say so in the stream, so players
-    # do not shift colours.
-    convert = [] if input_format == "yuv420p" else [
-        "scale=out_color_matrix=bt709:out_range=tv", "format=yuv420p"]
-    filters = (["vflip"] if bottom_up else []) + convert + [
-        "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"]
+    fmt = container if isinstance(container, OutputFormat) else output_format(out, FORMAT_OF_MUXER[container])
+    graph = filter_graph(fmt, input_format, bottom_up, frames=frames_dir is not None)
     return [
         ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "info", "-y",
         "-f", "rawvideo", "-pix_fmt", input_format, "-s", f"{w}x{h}", "-framerate", str(rate),
-        "-i", "-",
-        "-vf", ",".join(filters), *encoder,
-        "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-flush_packets", "1",
-        "-f", container, str(out),
+        "-i", "-", "-filter_complex", graph,
+        "-map", "[video]", *encoder, *muxer_args(fmt), "-f", fmt.muxer, str(out),
+        *(frames_output(frames_dir) if frames_dir is not None else []),
     ]
 
 
@@ -185,18 +187,18 @@ def frame_rate_problem(fps: float) -> str | None:
     return None
 
 
-def check_output_path(path: str | os.PathLike[str]) -> Path:
+def check_output_path(path: str | os.PathLike[str], format: str | None = None) -> Path:
     """Refuse, before any work starts, an output the sink could not write; return it as a Path.
 
-    Checks the suffix (the container is chosen from it), that the folder exists, and that a file can
-    really be created there (a trial file, so read-only mounts and permissions are both caught).
+    Checks the suffix (the format is chosen from it, unless ``format`` names one), that the folder
+    exists, and that a file can really be created there (a trial file, so read-only mounts and
+    permissions are both caught).
     """
     p = Path(path)
-    if p.suffix.lower() not in CONTAINERS:
-        raise OutputPathError(
-            f"cannot write video to {str(p)!r}: the file name must end in one of "
-            f"{', '.join(CONTAINERS)}"
-        )
+    try:
+        output_format(p, format)
+    except FormatError as exc:
+        raise OutputPathError(str(exc)) from None
     if p.is_dir():
         raise OutputPathError(f"cannot write video to {str(p)!r}: it is a folder")
     folder = p.parent
