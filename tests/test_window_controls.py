@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from polling import poll_until
 from window_helpers import window_id as find_window
@@ -18,6 +19,7 @@ pytest.importorskip("imgui_bundle")
 pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 
 import nnviz_gl as nv  # noqa: E402
+from nnviz_gl.sinks.window_glide import MAX_GLIDE_S  # noqa: E402
 from nnviz_gl.training.bus import TrainingThread  # noqa: E402
 
 TITLE = "nnviz-gl controls test"
@@ -169,3 +171,50 @@ def test_without_the_extra_the_window_still_works(display, tmp_path):
     assert "frames=" in done.stdout and time.monotonic() - start < 120
     help_line = next(line for line in done.stdout.splitlines() if line.startswith("HELP"))
     assert "pip install 'nnviz_gl[gui]'" in help_line, "the help does not say how to get the panel"
+
+
+def test_the_panel_is_redrawn_only_when_it_changes_and_shows_the_change(window):
+    """Its picture is kept between frames: frames of a changing network do not redraw the panel's lists,
+    a hovered button does (the button lights up on screen), and the kept picture is the one ImGui drew."""
+    viewer, thread = window
+    cache = viewer.gui.gui
+    away = viewer.scene.layout.field
+    xdotool("mousemove", "--window", window_id(), str(int(away.x + 5)), str(int(away.y + 5)))
+    frames_until(viewer, lambda: viewer.input.mouse is not None and away.contains(*viewer.input.mouse), "the mouse away")
+    for _ in range(3):
+        viewer.frame()
+    redraws = cache.redraws
+    epoch = viewer.glide.target.epoch
+    thread.step_once()
+    frames_until(viewer, lambda: viewer.glide.target.epoch == epoch + 1, "a new snapshot drawn")
+    for _ in range(5):
+        viewer.frame()
+    assert cache.redraws == redraws, "an unchanged panel was drawn again"
+    step = viewer.gui.widgets["step"]
+    inside = (slice(int(step.y + 2), int(step.y + step.h - 2)), slice(int(step.x + 2), int(step.x + 6)))
+    viewer.draw()
+    plain = viewer.read_rgb()[inside].astype(int)
+    xdotool("mousemove", "--window", window_id(), str(int(step.x + step.w / 2)), str(int(step.y + step.h / 2)))
+    frames_until(viewer, lambda: cache.redraws > redraws, "the hovered panel drawn again")
+    viewer.draw()
+    hovered = viewer.read_rgb()[inside].astype(int)
+    assert np.abs(hovered - plain).max() > 10, "the hovered button looks as before"
+
+    def draw_directly(draw_data, framebuffer, size):
+        framebuffer.use()
+        framebuffer.viewport = (0, 0, *size)
+        cache.gui.draw(draw_data, size)
+
+    x0, y0, x1, y1 = cache.box
+    still = time.perf_counter() + MAX_GLIDE_S  # the network under the panel as still as the panel
+    viewer.clock = lambda: still
+    try:
+        viewer.draw()
+        kept = viewer.read_rgb()[y0:y1, x0:x1].astype(int)
+        viewer.gui.gui.draw = draw_directly
+        viewer.draw()
+        direct = viewer.read_rgb()[y0:y1, x0:x1]
+    finally:
+        viewer.clock = time.perf_counter
+        del viewer.gui.gui.draw
+    assert np.abs(kept - direct).max() <= 1, "the kept picture is not what ImGui drew"

@@ -3,7 +3,8 @@
 An optional extra (``pip install 'nnviz_gl[gui]'``: imgui-bundle, Dear ImGui 1.92). The panel is one
 more :class:`~nnviz_gl.render.panels.Panel` of the window's scene, so it is drawn by the one draw path
 (and recorded with the window); its ImGui frame is built in :meth:`ControlPanel.prepare` and drawn by
-:class:`~nnviz_gl.render.imgui_pass.ImGuiPass`. Changes go to the training thread
+:class:`~nnviz_gl.render.imgui_pass.ImGuiPass` through a cached picture that is redrawn only when it
+changes (:class:`~nnviz_gl.render.imgui_cache.CachedImGuiPass`). Changes go to the training thread
 (:meth:`TrainingThread.change`): learning rate, alpha and batch size from the next epoch with the
 weights kept; shape or data changes start a new network, and the panel says so. Without the extra the
 window works with its keys, and its help says how to get the panel.
@@ -43,14 +44,14 @@ class ControlPanel(Panel):
         super().__init__()
         from imgui_bundle import imgui
 
-        from ..render.imgui_pass import ImGuiPass
+        from ..render.imgui_cache import CachedImGuiPass
 
         self.imgui = imgui
         self.controls = controls
         self.context = imgui.create_context()
         imgui.set_current_context(self.context)
         imgui.get_io().set_ini_filename("")  # no imgui.ini left in the user's folder
-        self.gui = ImGuiPass(ctx)
+        self.gui = CachedImGuiPass(ctx)
         self.draw_data = None
         self.message = ""
         self._edits: dict[str, Any] = {}  # slider values being dragged, applied on release
@@ -98,8 +99,7 @@ class ControlPanel(Panel):
         if self.draw_data is None:
             return
         self._current()
-        framebuffer.viewport = (0, 0, *frame_size)
-        self.gui.draw(self.draw_data, frame_size)
+        self.gui.draw(self.draw_data, framebuffer, frame_size)
 
     def build(self) -> None:
         """The panel's widgets, from the run's current config; a change goes to the training thread."""
