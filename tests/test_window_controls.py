@@ -64,13 +64,26 @@ def frames_until(viewer, condition, what: str) -> None:
     poll_until(one, 10.0, what)
 
 
-def click(viewer, name: str, at_x: float | None = None) -> None:
-    """A click on a control: its middle, or ``at_x`` pixels from its left end."""
+def x_window(viewer) -> str:
+    """The viewer's X window, for xdotool."""
+    import glfw
+
+    return str(glfw.get_x11_window(viewer.window))
+
+
+def click(viewer, name: str, at_x: float | None = None, ctrl: bool = False) -> None:
+    """A click on a control: its middle, or ``at_x`` pixels from its left end; with ctrl held if ``ctrl``."""
     r = viewer.gui.widgets[name]
     x = r.x + (r.w / 2 if at_x is None else at_x)
-    xdotool("mousemove", "--window", window_id(), str(int(x)), str(int(r.y + r.h / 2)))
+    xdotool("mousemove", "--window", x_window(viewer), str(int(x)), str(int(r.y + r.h / 2)))
     frames_until(viewer, lambda: True, "")
+    if ctrl:
+        xdotool("keydown", "ctrl")
+        frames_until(viewer, lambda: True, "")
     xdotool("click", "1")
+    if ctrl:
+        frames_until(viewer, lambda: True, "")
+        xdotool("keyup", "ctrl")
 
 
 def test_the_panel_is_drawn_over_the_network_panel(window):

@@ -32,6 +32,13 @@ SLIDERS = {  # option: (label, low, high, format, logarithmic)
 }
 
 
+def _decimal(value: float) -> float:
+    """ImGui's sliders hold float32: 0.075 typed arrives as 0.07500000298; keep the value that was meant."""
+    import numpy as np
+
+    return float(str(np.float32(value)))
+
+
 def gui_available() -> bool:
     """Whether the optional control panel can be shown (imgui-bundle is installed)."""
     return importlib.util.find_spec("imgui_bundle") is not None
@@ -73,6 +80,19 @@ class ControlPanel(Panel):
         if button < 3:
             io.add_mouse_button_event(button, pressed)
         return io.want_capture_mouse
+
+    def key(self, key: int, action: int, mods: int) -> bool:
+        """A glfw key event; True while a value is being typed (then the window's keys must not act)."""
+        from .window_controls_keys import forward_key
+
+        self._current()
+        return forward_key(self.imgui.get_io(), key, action, mods)
+
+    def char(self, codepoint: int) -> bool:
+        from .window_controls_keys import forward_char
+
+        self._current()
+        return forward_char(self.imgui.get_io(), codepoint)
 
     def wheel(self, dx: float, dy: float) -> bool:
         self._current()
@@ -204,7 +224,7 @@ class ControlPanel(Panel):
         flags = self.imgui.SliderFlags_.logarithmic if log else 0
         changed, value = self.imgui.slider_float(label, self._edits.get(name, value), low, high, fmt, flags)
         self._where(name)
-        self._edit(name, changed, value, float)
+        self._edit(name, changed, value, _decimal)
 
     def _edit(self, name: str, changed: bool, value: Any, convert) -> None:
         """A dragged value shows at once and is applied when the slider is let go."""
