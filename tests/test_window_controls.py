@@ -86,6 +86,36 @@ def click(viewer, name: str, at_x: float | None = None, ctrl: bool = False) -> N
         xdotool("keyup", "ctrl")
 
 
+def weights(thread) -> list:
+    return [w.copy() for w in thread.trainer.model.coefs_]
+
+
+def stepped(viewer, thread) -> int:
+    """One epoch trained (paused) and drawn, so that a reset would show as epoch 0; that epoch."""
+    assert thread.paused
+    runs = thread.epochs_run
+    thread.step_once()
+    frames_until(viewer, lambda: thread.epochs_run > runs and viewer.glide.target is viewer.glide.slot.latest()[0],
+                 "the stepped epoch drawn")
+    return viewer.glide.target.epoch
+
+
+def choose(viewer, menu: str, option: str) -> None:
+    """Open the drop-down ``menu`` and click ``option`` in it."""
+    click(viewer, menu)
+    frames_until(viewer, lambda: f"{menu}:{option}" in viewer.gui.widgets, f"the {menu} menu open")
+    for _ in range(2):  # ImGui places a new popup over its first frames
+        viewer.frame()
+    click(viewer, f"{menu}:{option}")
+
+
+def new_network(viewer, thread, what: str, message: str) -> None:
+    """The change ``what`` reached the trainer as a new network (drawn from epoch 0) with ``message``."""
+    frames_until(viewer, lambda: thread.last_change == message, f"{what}: {thread.last_change!r}")
+    frames_until(viewer, lambda: viewer.glide.target is viewer.glide.slot.latest()[0], "the new network drawn")
+    assert viewer.glide.target.epoch == 0
+
+
 def test_the_panel_is_drawn_over_the_network_panel(window):
     viewer, _ = window
     step = viewer.gui.widgets["step"]
@@ -231,3 +261,93 @@ def test_the_panel_is_redrawn_only_when_it_changes_and_shows_the_change(window):
         viewer.clock = time.perf_counter
         del viewer.gui.gui.draw
     assert np.abs(kept - direct).max() <= 1, "the kept picture is not what ImGui drew"
+
+
+def test_play_and_pause_buttons(window):
+    viewer, thread = window
+    assert thread.paused
+    click(viewer, "play")
+    frames_until(viewer, lambda: not thread.paused and "pause" in viewer.gui.widgets, "the run playing")
+    click(viewer, "pause")
+    frames_until(viewer, lambda: thread.paused and "play" in viewer.gui.widgets, "the run paused")
+
+
+def test_the_activation_menu_starts_a_new_network(window):
+    viewer, thread = window
+    stepped(viewer, thread)
+    choose(viewer, "activation", "tanh")
+    new_network(viewer, thread, "tanh", "activation tanh: a new network (the weights were reset)")
+    assert thread.trainer.config.activation == "tanh" and viewer.glide.target.activation == "tanh"
+
+
+def test_neurons_per_layer_and_input_features_start_a_new_network(window):
+    viewer, thread = window
+    hidden = thread.trainer.config.hidden
+    stepped(viewer, thread)
+    click(viewer, "+##n0")
+    wider = (hidden[0] + 1,) + hidden[1:]
+    new_network(viewer, thread, "a wider layer", f"hidden {','.join(map(str, wider))}: a new network (the weights were reset)")
+    assert viewer.glide.target.architecture.layer_sizes[1] == wider[0]
+    stepped(viewer, thread)
+    click(viewer, "feature:x1^2")
+    new_network(viewer, thread, "a third input", "features x1,x2,x1^2: a new network (the weights were reset)")
+    assert thread.trainer.config.features == ("x1", "x2", "x1^2")
+    assert viewer.glide.target.architecture.layer_sizes[0] == 3
+    click(viewer, "feature:x1^2")
+    new_network(viewer, thread, "two inputs again", "features x1,x2: a new network (the weights were reset)")
+
+
+def test_the_dataset_menu_makes_new_data(window):
+    viewer, thread = window
+    stepped(viewer, thread)
+    choose(viewer, "dataset", "xor")
+    new_network(viewer, thread, "xor", "dataset xor, classes auto, noise auto, problem auto: new data and a new network")
+    assert thread.trainer.config.dataset == "xor"
+
+
+def test_the_problem_kind_of_a_built_in_dataset_switches_to_one_of_that_kind(window):
+    """A built-in dataset has one kind: asking for the other takes the first dataset of that kind, and says so."""
+    viewer, thread = window
+    start = thread.trainer.config.dataset
+    click(viewer, "problem:regression")
+    frames_until(viewer, lambda: viewer.glide.target.architecture.kind == "regression", "a regression drawn")
+    assert thread.trainer.config.dataset == "reg-plane"
+    assert viewer.gui.message == f"{start} is a classification dataset only: switched to reg-plane (new data and a new network)"
+    click(viewer, "problem:classification")
+    frames_until(viewer, lambda: viewer.glide.target.architecture.kind != "regression", "a classification drawn")
+    assert thread.trainer.config.dataset == "classification"
+
+
+def test_the_problem_kind_of_ones_own_data_is_switched_or_refused(window, tmp_path):
+    """One's own file is read again as the other kind; a file that cannot be (text labels as a regression)
+    is refused with the reason shown, and the run goes on unchanged."""
+    viewer, thread = window
+    rng = np.random.default_rng(3)
+    numbers, words = tmp_path / "numbers.csv", tmp_path / "words.csv"
+    X = rng.normal(size=(60, 2))
+    numbers.write_text("x,y,label\n" + "".join(f"{a},{b},{int(a > 0) + int(b > 0)}\n" for a, b in X))
+    words.write_text("x,y,label\n" + "".join(f"{a},{b},{'ab'[int(a > 0)]}\n" for a, b in X))
+    for path, kind_after in ((numbers, "regression"), (words, "binary")):
+        own = TrainingThread(nv.SklearnTrainer(nv.TrainingConfig(data_path=str(path), hidden=(3,))), viewer,
+                             epochs_per_second=None)
+        own.pause()
+        previous, viewer.controls, viewer.gui.controls = viewer.controls, own, own
+        own.start()
+        try:
+            frames_until(viewer, lambda: viewer.glide.target.architecture.layer_sizes == (2, 3, 3 - (path == words) * 2),
+                         "the own data's network drawn")
+            click(viewer, "problem:regression")
+            if path == numbers:
+                frames_until(viewer, lambda: viewer.glide.target.architecture.kind == "regression", "a regression drawn")
+                assert own.trainer.config.problem == "regression"
+                assert own.last_change == "problem regression: new data and a new network"
+            else:
+                frames_until(viewer, lambda: "not a number" in viewer.gui.message, "the refusal shown")
+                assert own.trainer.config.problem is None and own.is_alive() and own.error is None
+                own.step_once()
+                frames_until(viewer, lambda: viewer.glide.target.epoch == 1, "training going on")
+            assert viewer.glide.target.architecture.kind == kind_after
+        finally:
+            viewer.controls, viewer.gui.controls = previous, previous
+            own.stop()
+            own.join(10)

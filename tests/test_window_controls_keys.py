@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool
 
 import nnviz_gl as nv  # noqa: E402
 from nnviz_gl.training.bus import TrainingThread  # noqa: E402
-from test_window_controls import click, frames_until, x_window  # noqa: E402
+from test_window_controls import click, frames_until, stepped, weights, x_window  # noqa: E402
 
 SIZE = (1280, 720)
 
@@ -74,3 +74,41 @@ def test_a_typed_learning_rate_reaches_the_trainer_and_the_window_keys_wait(wind
     keys(viewer, "space")  # the value entered, the window's keys are its own again
     frames_until(viewer, lambda: not thread.paused, "space resuming the run")
     thread.pause()
+
+
+def type_value(viewer, name: str, text: str) -> None:
+    """Ctrl-click the slider ``name``, replace its value with ``text`` and press Enter."""
+    click(viewer, name, ctrl=True)
+    frames_until(viewer, lambda: viewer.gui.imgui.get_io().want_capture_keyboard, f"{name}'s text input")
+    keys(viewer, "ctrl+a", *[{".": "period"}.get(c, c) for c in text], "Return")
+    frames_until(viewer, lambda: not viewer.gui.imgui.get_io().want_capture_keyboard, f"{name}'s value entered")
+
+
+@pytest.mark.parametrize("name, typed, option, value", [
+    ("alpha", "0.02", "alpha", 0.02),
+    ("batch_size", "16", "batch_size", 16),
+])
+def test_alpha_and_batch_size_reach_the_trainer_with_the_weights_kept(window, name, typed, option, value):
+    viewer, thread = window
+    epoch = stepped(viewer, thread)
+    before = weights(thread)
+    type_value(viewer, name, typed)
+    frames_until(viewer, lambda: getattr(thread.trainer.config, option) == value, f"{option} {value}")
+    frames_until(viewer, lambda: thread.last_change.endswith("from the next epoch (weights kept)"), "the message")
+    model = thread.trainer.model
+    assert (model.alpha, model.batch_size)[("alpha", "batch_size").index(option)] == value
+    assert all((a == b).all() for a, b in zip(weights(thread), before)), "the weights changed"
+    assert viewer.glide.target.epoch == epoch
+
+
+@pytest.mark.parametrize("name, typed, check", [
+    ("noise", "0.15", lambda cfg, data: cfg.noise == 0.15),
+    ("training_share", "0.75", lambda cfg, data: cfg.test_size == 0.25 and len(data.X_test) == 30),
+])
+def test_noise_and_training_share_make_new_data_and_say_so(window, name, typed, check):
+    viewer, thread = window
+    stepped(viewer, thread)
+    type_value(viewer, name, typed)
+    frames_until(viewer, lambda: check(thread.trainer.config, thread.trainer.dataset), f"the typed {name}: {viewer.gui.message} {thread.last_change} {thread.trainer.config}")
+    frames_until(viewer, lambda: viewer.glide.target.epoch == 0, "the new network drawn")
+    assert thread.last_change.endswith(": new data and a new network")

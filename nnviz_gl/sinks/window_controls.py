@@ -28,8 +28,9 @@ SLIDERS = {  # option: (label, low, high, format, logarithmic)
     "learning_rate": ("learning rate", 1e-5, 1.0, "%.5f", True),
     "alpha": ("L2 (alpha)", 1e-6, 10.0, "%.6f", True),
     "noise": ("noise", 0.0, 1.0, "%.2f", False),
-    "test_size": ("test share", 0.1, 0.9, "%.2f", False),
+    "training_share": ("training share", 0.1, 0.9, "%.2f", False),  # of the points; the rest test (test_size)
 }
+PROBLEM_KINDS = ("classification", "regression")
 
 
 def _decimal(value: float) -> float:
@@ -149,17 +150,19 @@ class ControlPanel(Panel):
             self._slider(name, getattr(cfg, name))
         changed, batch = imgui.slider_int("batch size (0 auto)", self._edits.get("batch_size", cfg.batch_size or 0),
                                           0, 256)
+        self._where("batch_size")
         self._edit("batch_size", changed, batch, lambda v: None if v == 0 else v)
         imgui.separator_text("network")
-        changed, index = imgui.combo("activation", ACTIVATIONS.index(cfg.activation), list(ACTIVATIONS))
-        if changed:
-            self._change(activation=ACTIVATIONS[index])
+        activation = self._combo("activation", ACTIVATIONS, cfg.activation)
+        if activation is not None:
+            self._change(activation=activation)
         self._layers(cfg.hidden)
         imgui.text("inputs")
         for i, name in enumerate(FEATURES):
             if i % 4:
                 imgui.same_line()
             changed, on = imgui.checkbox(name, name in cfg.features)
+            self._where(f"feature:{name}")
             if changed:
                 features = tuple(f for f in FEATURES if (f in cfg.features) != (f == name))
                 if features:
@@ -193,21 +196,40 @@ class ControlPanel(Panel):
 
         imgui = self.imgui
         if cfg.data_path is None:
-            changed, index = imgui.combo("dataset", DATASETS.index(cfg.dataset), list(DATASETS))
-            if changed:
-                name = DATASETS[index]
-                self._change(dataset=name, classes=None, noise=None, problem=None)
+            dataset = self._combo("dataset", DATASETS, cfg.dataset)
+            if dataset is not None:
+                self._change(dataset=dataset, classes=None, noise=None, problem=None)
             if cfg.dataset in MULTICLASS_DATASETS:
                 classes = self._edits.get("classes", cfg.classes or MULTICLASS_DATASETS[cfg.dataset])
                 changed, classes = imgui.slider_int("classes", classes, 2, 10)
+                self._where("classes")
                 self._edit("classes", changed, classes, int)
             noise = cfg.noise if cfg.noise is not None else DEFAULT_NOISE[cfg.dataset]
             self._slider("noise", noise)
         else:
             imgui.text(f"data: {cfg.data_path}")
-        self._slider("test_size", cfg.test_size)
-        kind = self.controls.trainer.dataset.kind
-        imgui.text(f"problem: {kind}")
+        self._slider("training_share", 1.0 - cfg.test_size, option="test_size",
+                     convert=lambda share: round(1.0 - _decimal(share), 6))
+        imgui.text("problem:")
+        kind = "regression" if self.controls.trainer.dataset.kind == "regression" else "classification"
+        for name in PROBLEM_KINDS:
+            imgui.same_line()
+            if imgui.radio_button(name, name == kind) and name != kind:
+                self._problem(cfg, name)
+            self._where(f"problem:{name}")
+
+    def _problem(self, cfg, kind: str) -> None:
+        """One's own data is read again as the other kind; a built-in dataset has one kind, so the first
+        dataset of the other kind is taken instead, and the panel says so."""
+        from ..training.datasets import DATASETS, REGRESSION_DATASETS
+
+        if cfg.data_path is not None:
+            self._change(problem=kind)
+            return
+        dataset = next(d for d in DATASETS if (d in REGRESSION_DATASETS) == (kind == "regression"))
+        if self._change(dataset=dataset, classes=None, noise=None, problem=None):
+            self.message = (f"{cfg.dataset} is a {'regression' if kind == 'classification' else 'classification'} "
+                            f"dataset only: switched to {dataset} (new data and a new network)")
 
     # -- helpers -----------------------------------------------------------------------------------
     def _button(self, label: str, small: bool = False) -> bool:
@@ -219,26 +241,43 @@ class ControlPanel(Panel):
         low, high = self.imgui.get_item_rect_min(), self.imgui.get_item_rect_max()
         self.widgets[name] = Rect(low.x, low.y, high.x - low.x, high.y - low.y)
 
-    def _slider(self, name: str, value: float) -> None:
+    def _combo(self, name: str, options: tuple[str, ...], current: str) -> str | None:
+        """A drop-down of ``options``; the one chosen when it is not ``current``."""
+        imgui, chosen = self.imgui, None
+        opened = imgui.begin_combo(name, current)
+        self._where(name)
+        if opened:
+            for option in options:
+                if imgui.selectable(option, option == current)[0] and option != current:
+                    chosen = option
+                self._where(f"{name}:{option}")
+            imgui.end_combo()
+        return chosen
+
+    def _slider(self, name: str, value: float, option: str | None = None, convert=None) -> None:
+        """A float slider (drag, or ctrl-click and type) changing ``option`` (default ``name``)."""
         label, low, high, fmt, log = SLIDERS[name]
         flags = self.imgui.SliderFlags_.logarithmic if log else 0
         changed, value = self.imgui.slider_float(label, self._edits.get(name, value), low, high, fmt, flags)
         self._where(name)
-        self._edit(name, changed, value, _decimal)
+        self._edit(name, changed, value, convert or _decimal, option)
 
-    def _edit(self, name: str, changed: bool, value: Any, convert) -> None:
-        """A dragged value shows at once and is applied when the slider is let go."""
+    def _edit(self, name: str, changed: bool, value: Any, convert, option: str | None = None) -> None:
+        """A dragged or typed value shows at once and is applied when the slider is let go (or Enter)."""
         if changed:
             self._edits[name] = value
         if self.imgui.is_item_deactivated_after_edit() and name in self._edits:
-            self._change(**{name: convert(self._edits.pop(name))})
+            self._change(**{option or name: convert(self._edits.pop(name))})
 
-    def _change(self, **options: Any) -> None:
+    def _change(self, **options: Any) -> bool:
+        """Ask the training thread for a change; False (and the reason shown) when it is refused."""
         self.message = ""
         try:
             self.controls.change(**options)
         except ValueError as error:
             self.message = str(error)
+            return False
+        return True
 
     def _current(self) -> None:
         self.imgui.set_current_context(self.context)
