@@ -280,7 +280,7 @@ def test_the_activation_menu_starts_a_new_network(window):
     assert thread.trainer.config.activation == "tanh" and viewer.glide.target.activation == "tanh"
 
 
-def test_neurons_per_layer_and_input_features_start_a_new_network(window):
+def test_neurons_per_layer_input_features_and_fewer_layers_start_a_new_network(window):
     viewer, thread = window
     hidden = thread.trainer.config.hidden
     stepped(viewer, thread)
@@ -295,6 +295,12 @@ def test_neurons_per_layer_and_input_features_start_a_new_network(window):
     assert viewer.glide.target.architecture.layer_sizes[0] == 3
     click(viewer, "feature:x1^2")
     new_network(viewer, thread, "two inputs again", "features x1,x2: a new network (the weights were reset)")
+    stepped(viewer, thread)
+    click(viewer, "-##layers")
+    fewer = wider[:-1]
+    new_network(viewer, thread, "a layer less", f"hidden {','.join(map(str, fewer)) or 'none'}: a new network "
+                "(the weights were reset)")
+    assert viewer.glide.target.architecture.layer_sizes[1:-1] == fewer
 
 
 def test_the_dataset_menu_makes_new_data(window):
