@@ -357,3 +357,27 @@ def test_the_problem_kind_of_ones_own_data_is_switched_or_refused(window, tmp_pa
             viewer.controls, viewer.gui.controls = previous, previous
             own.stop()
             own.join(10)
+
+
+def test_an_idle_panel_is_not_rebuilt_but_a_change_from_elsewhere_shows(window):
+    """Without input or change its ImGui frame is not built again; a change made by code (or a key) is."""
+    viewer, thread = window
+    panel = viewer.gui
+    seen = []
+    frames_until(viewer, lambda: seen.append(panel.builds) or seen[-4:] == [seen[-1]] * 4, "the panel settled")
+    builds = panel.builds
+    for _ in range(5):
+        viewer.frame()
+    assert panel.builds == builds, "an idle panel was built again"
+    r = panel.widgets["alpha"]
+    alpha = (slice(int(r.y), int(r.y + r.h)), slice(int(r.x), int(r.x + r.w)))
+    viewer.draw()
+    before = viewer.read_rgb()[alpha].astype(int)
+    thread.change(alpha=0.5 if thread.trainer.config.alpha != 0.5 else 0.25)
+    frames_until(viewer, lambda: panel.builds > builds, "the changed alpha built")
+    viewer.draw()
+    assert np.abs(viewer.read_rgb()[alpha].astype(int) - before).max() > 50, "the slider does not show the new alpha"
+    thread.resume()  # as space does
+    frames_until(viewer, lambda: "pause" in panel.widgets, "the pause button shown")
+    thread.pause()
+    frames_until(viewer, lambda: "play" in panel.widgets, "the play button shown")

@@ -66,6 +66,7 @@ class CachedImGuiPass:
         self.framebuffer: moderngl.Framebuffer | None = None
         self.box: tuple[int, int, int, int] | None = None
         self.redraws = 0  # how often the lists were drawn (the rest were composites)
+        self.steady = 0  # frames in a row drawn from the same lists
         self._key: tuple | None = None
 
     def draw(self, draw_data, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
@@ -74,7 +75,9 @@ class CachedImGuiPass:
         key = draw_data_key(draw_data, size)
         if textures_changed or key != self._key:
             self._redraw(draw_data, size)
-            self._key = key
+            self._key, self.steady = key, 0
+        else:
+            self.steady += 1
         framebuffer.use()
         framebuffer.viewport = (0, 0, *size)
         if self.box is not None:

@@ -31,6 +31,7 @@ SLIDERS = {  # option: (label, low, high, format, logarithmic)
     "training_share": ("training share", 0.1, 0.9, "%.2f", False),  # of the points; the rest test (test_size)
 }
 PROBLEM_KINDS = ("classification", "regression")
+_BUILDS_AFTER_INPUT = 4  # ImGui takes queued events a kind a frame (a press, then its release): build on
 
 
 def _decimal(value: float) -> float:
@@ -65,6 +66,9 @@ class ControlPanel(Panel):
         self._edits: dict[str, Any] = {}  # slider values being dragged, applied on release
         self.widgets: dict[str, Rect] = {}  # where each control was last drawn, frame pixels (hover, tests)
         self._last = time.perf_counter()
+        self._input = _BUILDS_AFTER_INPUT  # frames still to build after the last input event
+        self._built: tuple | None = None  # what the last built frame showed (see _state)
+        self.builds = 0  # ImGui frames built (an idle, unchanged panel is not rebuilt)
         self._open_at_start = open  # folded to its title bar at first: it would cover the network
 
     def region(self, lay: FrameLayout) -> Rect:
@@ -73,10 +77,12 @@ class ControlPanel(Panel):
     # -- input (the window forwards glfw's events; True: the panel took it) --------------------------
     def mouse_moved(self, x: float, y: float) -> None:
         self._current()
+        self._input = _BUILDS_AFTER_INPUT
         self.imgui.get_io().add_mouse_pos_event(x, y)
 
     def mouse_button(self, button: int, pressed: bool) -> bool:
         self._current()
+        self._input = _BUILDS_AFTER_INPUT
         io = self.imgui.get_io()
         if button < 3:
             io.add_mouse_button_event(button, pressed)
@@ -87,27 +93,37 @@ class ControlPanel(Panel):
         from .window_controls_keys import forward_key
 
         self._current()
+        self._input = _BUILDS_AFTER_INPUT
         return forward_key(self.imgui.get_io(), key, action, mods)
 
     def char(self, codepoint: int) -> bool:
         from .window_controls_keys import forward_char
 
         self._current()
+        self._input = _BUILDS_AFTER_INPUT
         return forward_char(self.imgui.get_io(), codepoint)
 
     def wheel(self, dx: float, dy: float) -> bool:
         self._current()
+        self._input = _BUILDS_AFTER_INPUT
         io = self.imgui.get_io()
         io.add_mouse_wheel_event(dx, dy)
         return io.want_capture_mouse
 
     # -- a frame -----------------------------------------------------------------------------------
     def prepare(self) -> None:
+        """Build this frame's ImGui frame, unless nothing came in, nothing it shows changed and its last
+        frames drew the same (ImGui settles a new layout over a frame or two): then the last one stands."""
         imgui = self.imgui
+        state = self._state()
+        if not self._input and state == self._built and self.gui.steady >= 2 and self.draw_data is not None:
+            return
+        self._input, self._built = max(0, self._input - 1), state
+        self.builds += 1
         self._current()
         io = imgui.get_io()
         now = time.perf_counter()
-        io.delta_time = max(now - self._last, 1e-4)
+        io.delta_time = min(max(now - self._last, 1e-4), 0.25)  # frames not built are no time ImGui missed
         self._last = now
         io.display_size = self.lay.size
         imgui.get_style().font_scale_main = max(0.8, self.lay.unit * 1.4)  # legible from 480p to 4K
@@ -115,6 +131,11 @@ class ControlPanel(Panel):
         self.build()
         imgui.render()
         self.draw_data = imgui.get_draw_data()
+
+    def _state(self) -> tuple:
+        """What the panel shows besides ImGui's own state: the run's config and status, the frame's size."""
+        thread = self.controls
+        return (thread.trainer.config, thread.paused, thread.last_change, self.message, self.lay.size, self.lay.unit)
 
     def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
         if self.draw_data is None:
