@@ -6,8 +6,9 @@ more :class:`~nnviz_gl.render.panels.Panel` of the window's scene, so it is draw
 :class:`~nnviz_gl.render.imgui_pass.ImGuiPass` through a cached picture that is redrawn only when it
 changes (:class:`~nnviz_gl.render.imgui_cache.CachedImGuiPass`). Changes go to the training thread
 (:meth:`TrainingThread.change`): learning rate, alpha and batch size from the next epoch with the
-weights kept; shape or data changes start a new network, and the panel says so. Without the extra the
-window works with its keys, and its help says how to get the panel.
+weights kept; shape or data changes start a new network, and the panel says so. The window hands it
+keys and typed characters too (``window_controls_keys``): while a value is typed the window's own keys
+wait. Without the extra the window works with its keys, and its help says how to get the panel.
 """
 
 from __future__ import annotations
