@@ -112,6 +112,9 @@ def split(viewer, thread, seconds: float, speed: float | None) -> dict[str, floa
                (scene.text, "draw", "text"),
                (scene, "upload", "upload (writes)"), (scene, "_restyle", "restyle (numpy, text)"),
                (scene, "render", "render total")]
+    if viewer.gui is not None:  # the control panel (--controls): its ImGui frame, and its cached picture drawn
+        patched += [(viewer.gui, "prepare", "controls (ImGui frame)"), (viewer.gui, "draw", "controls (draw)"),
+                    (viewer.gui.gui, "_redraw", "controls (lists redrawn)")]
     originals = [(obj, name, timed(obj, name, key)) for obj, name, key in patched]
     original_swap = glfw.swap_buffers
 
@@ -149,6 +152,8 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=None, help="classes of blobs/spiral (a multiclass run)")
     parser.add_argument("--controls", choices=("none", "folded", "open"), default="none",
                         help="the control panel (nnviz_gl[gui]): not shown, folded to its title bar, or open")
+    parser.add_argument("--modes", default="speed,max,paused",
+                        help="what to measure, of speed (training at --speed), max (training flat out), paused")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split("x"))
 
@@ -172,7 +177,8 @@ def main() -> None:
                   f"display {display}: {viewer.gl.line()}; {os.cpu_count()} CPUs; window {size[0]}x{size[1]}, "
                   f"field scale {args.field_scale}, neuron fields {fields}, vsync off; "
                   f"load average {os.getloadavg()[0]:.2f}")
-            modes = [("training", args.speed), ("training", None), ("paused", None)]
+            known = {"speed": ("training", args.speed), "max": ("training", None), "paused": ("paused", None)}
+            modes = [known[name] for name in args.modes.split(",")]
             for mode, speed in modes:
                 results = [measure(viewer, thread, mode, args.seconds, speed) for _ in range(args.repeat)]
                 runs = [fps for fps, _ in results]

@@ -18,6 +18,7 @@ from .shaders import load_program
 from .transforms import Rect
 
 _FIRST_BYTES = 1 << 16
+_CHANGES = (imgui.ImTextureStatus.want_create, imgui.ImTextureStatus.want_updates, imgui.ImTextureStatus.want_destroy)
 
 
 class ImGuiPass:
@@ -39,10 +40,13 @@ class ImGuiPass:
         platform = imgui.get_platform_io()
         platform.renderer_texture_max_width = platform.renderer_texture_max_height = limit
 
-    def update_textures(self) -> None:
-        """Create, update or free the textures ImGui asks for (its font atlas grows as glyphs are used)."""
+    def update_textures(self) -> bool:
+        """Create, update or free the textures ImGui asks for (its font atlas grows as glyphs are used);
+        True when any changed (a cached picture of the panel is then stale)."""
+        changed = False
         for tex in imgui.get_platform_io().textures:
             status = tex.status
+            changed = changed or status in _CHANGES
             if status == imgui.ImTextureStatus.want_create:
                 texture = self.ctx.texture((tex.width, tex.height), 4, tex.get_pixels_array().tobytes())
                 texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
@@ -64,14 +68,19 @@ class ImGuiPass:
                     texture.release()
                 tex.set_tex_id(0)
                 tex.status = imgui.ImTextureStatus.destroyed
+        return changed
 
     def draw(self, draw_data, size: tuple[int, int]) -> None:
         """The draw lists of one ImGui frame; blending on, scissor per command, both restored after."""
         self.update_textures()
-        w, h = size
-        self.program["u_projection"].write(Rect(0, 0, w, h).projection().tobytes())
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self.draw_lists(draw_data, size)
+
+    def draw_lists(self, draw_data, size: tuple[int, int]) -> None:
+        """The draw lists with the blending already set by the caller; scissor per command, reset after."""
+        w, h = size
+        self.program["u_projection"].write(Rect(0, 0, w, h).projection().tobytes())
         try:
             for commands in draw_data.cmd_lists:
                 self._upload(self.vertices, commands.vtx_buffer.data_address(),

@@ -134,6 +134,7 @@ class Viewer:
         self.recorder = WindowRecorder(self)
 
         glfw.set_key_callback(self.window, lambda _w, key, _sc, action, mods: self.on_key(key, action, mods))
+        glfw.set_char_callback(self.window, lambda _w, codepoint: self.on_char(codepoint))
         glfw.set_cursor_pos_callback(self.window, lambda _w, x, y: self.on_mouse_move(x, y))
         glfw.set_mouse_button_callback(self.window, lambda _w, b, action, mods: self.on_mouse_button(b, action, mods))
         glfw.set_scroll_callback(self.window, lambda _w, dx, dy: self.on_scroll(dx, dy))
@@ -251,7 +252,14 @@ class Viewer:
 
     # -- input, s and v: the rooms that do them ---------------------------------------------------
     def on_key(self, key: int, action: int, mods: int = 0) -> None:
+        if self.gui is not None and self.gui.key(key, action, mods):
+            return  # a value is being typed into the control panel: not the window's keys
         self.input.on_key(key, action, mods)
+
+    def on_char(self, codepoint: int) -> None:
+        """A typed character (after the keyboard layout): only the control panel reads text."""
+        if self.gui is not None:
+            self.gui.char(codepoint)
 
     def on_mouse_move(self, x: float, y: float) -> None:
         """``x, y`` in screen units (what glfw reports)."""

@@ -5,7 +5,9 @@ weights as they are: scikit-learn reads them at every ``partial_fit``, and Adam'
 change of the network's shape (hidden layers, activation, input features) starts a new network on the
 same data; a change of the data (dataset, classes, noise, sample count, test share, problem kind) draws
 new data and starts a new network (its output size may differ). Every change is checked as a whole
-:class:`TrainingConfig` first, so a bad value changes nothing.
+:class:`TrainingConfig` first, so a bad value changes nothing; a change of one's own data file (its
+problem kind, its test share) reads the file as asked first, so one that cannot be read that way (text
+labels as a regression, more than 10 values as classes) is refused before anything changes.
 """
 
 from __future__ import annotations
@@ -24,22 +26,32 @@ CHANGEABLE = KEEPS_WEIGHTS + NEW_NETWORK + NEW_DATA
 
 def checked_change(trainer: "SklearnTrainer", options: dict[str, Any]):
     """The config ``options`` would make, or a ValueError naming what is wrong (nothing is changed)."""
+    return _checked(trainer, options)[0]
+
+
+def _checked(trainer: "SklearnTrainer", options: dict[str, Any]):
+    """(config, its new dataset if the file was read to check it, else None)."""
     unknown = sorted(set(options) - set(CHANGEABLE))
     if unknown:
         raise ValueError(f"cannot change {', '.join(unknown)} while training; changeable: {', '.join(CHANGEABLE)}")
     if not options:
         raise ValueError("no change given")
-    return replace(trainer.config, **options)
+    config = replace(trainer.config, **options)
+    if config.data_path is not None and set(options) & set(NEW_DATA):
+        return config, config.make_dataset()
+    return config, None
 
 
 def apply_change(trainer: "SklearnTrainer", **options: Any) -> str:
     """Change the run (see the module docstring) and say in one line what happened."""
-    config = checked_change(trainer, options)
+    config, dataset = _checked(trainer, options)
     shown = ", ".join(f"{name.replace('_', ' ')} {_show(getattr(config, name))}" for name in options)
-    trainer.config = config
     if set(options) & set(NEW_DATA):
-        trainer.replace_data(config.make_dataset())
+        dataset = dataset if dataset is not None else config.make_dataset()  # before the config: it may fail
+        trainer.config = config
+        trainer.replace_data(dataset)
         return f"{shown}: new data and a new network"
+    trainer.config = config
     if set(options) & set(NEW_NETWORK):
         trainer.reinitialize()
         return f"{shown}: a new network (the weights were reset)"
