@@ -21,8 +21,7 @@ from nnviz_gl.render.frame import FrameRenderer
 
 
 def cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system
+    return time.process_time()  # every thread of this process (llvmpipe's too), nanosecond clock
 
 
 def frame_times(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> tuple[float, float]:

@@ -195,6 +195,7 @@ class Scene:
             panel.prepare()
         if self._dirty_style:
             self._restyle()
+        self.field_panel.wait_for_field()  # after the Python work above, which overlapped the field's
 
         # one clear in the panels' colour, then the strips between them in one draw
         framebuffer.use()
