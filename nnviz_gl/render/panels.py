@@ -161,7 +161,7 @@ class NetworkPanel(Panel):
             self._place_key()
             self.geometry = network_geometry(self.architecture, self._neuron_area(names), unit)
             self.edges.write(0, self.geometry.edge_ends)
-            self.edges.set_style(self.style, unit)
+            self.edges.set_style(self.style, unit, self.geometry.neuron_radius)
         styles = edge_style(snapshot, previous, unit, self.style.max_edge_width * unit)
         edge = self.highlight_edge
         if edge is not None and 0 <= edge < len(styles):
