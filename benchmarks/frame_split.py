@@ -24,16 +24,17 @@ def cpu_seconds() -> float:
     return time.process_time()  # every thread of this process (llvmpipe's too), nanosecond clock
 
 
-def frame_times(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> tuple[float, float]:
-    """Wall and CPU milliseconds per frame (draw + read-back) over ``snapshots``."""
-    wall, cpu = time.perf_counter(), cpu_seconds()
+def frame_times(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> tuple[float, float, float]:
+    """Wall, CPU (all threads) and this thread's CPU milliseconds per frame (draw + read-back)."""
+    wall, cpu, own = time.perf_counter(), cpu_seconds(), time.thread_time()
     previous = None
     for snap in snapshots:
         renderer.draw(snap, previous)
         renderer.read_video_frame_into(buffer)
         previous = snap
     n = len(snapshots)
-    return 1000.0 * (time.perf_counter() - wall) / n, 1000.0 * (cpu_seconds() - cpu) / n
+    return (1000.0 * (time.perf_counter() - wall) / n, 1000.0 * (cpu_seconds() - cpu) / n,
+            1000.0 * (time.thread_time() - own) / n)
 
 
 def split(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> dict[str, float]:
@@ -103,11 +104,12 @@ def main() -> None:
     buffer = bytearray(size[0] * size[1] * 4 if renderer.video_format != "yuv420p" else size[0] * size[1] * 3 // 2)
     frame_times(renderer, snapshots[:5], buffer)  # warm: compiles, first uploads
     runs = [frame_times(renderer, snapshots, buffer) for _ in range(args.repeat)]
-    walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+    walls, cpus, owns = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
     print(f"{nv.__file__}\n{size[0]}x{size[1]}, {args.frames} snapshots; {renderer.info.line()}; "
           f"load {os.getloadavg()[0]:.2f}")
     print(f"frame (draw + read-back): wall {statistics.median(walls):.2f} ms (min {min(walls):.2f}), "
-          f"CPU {statistics.median(cpus):.2f} ms (min {min(cpus):.2f})")
+          f"CPU {statistics.median(cpus):.2f} ms (min {min(cpus):.2f}), of it the drawing thread's "
+          f"{statistics.median(owns):.2f} ms (Python, GL calls, llvmpipe's vertex work)")
     if not args.no_split:
         for key, ms in split(renderer, snapshots, buffer).items():
             print(f"  {key:<34} {ms:6.2f} ms")
