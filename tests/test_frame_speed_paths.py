@@ -95,3 +95,25 @@ def test_each_new_snapshots_field_is_in_its_own_frame(renderer):
         left, right = img[y, x_left], img[y, x_right]
         nearest = [int(np.argmin(np.abs(palette - px).sum(axis=1))) for px in (left, right)]
         assert nearest == ([0, 1] if sign > 0 else [1, 0]), (epoch, left, right)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (641, 359)], ids=["landscape", "portrait", "odd"])
+def test_the_background_rectangles_paint_every_pixel_no_panel_covers(ctx, size):
+    """No clear: whatever the target held before (black, magenta), the frame is the same, so every pixel
+    is painted, by the panels or the background's one draw."""
+    ctx.__enter__()
+    r = FrameRenderer(size, ctx=ctx)
+    try:
+        r.set_data(CORNERS, CORNER_LABELS)
+        frames = []
+        for before in ((0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 1.0, 1.0)):
+            r.draw(wide_net(2))
+            r.target.framebuffer.clear(*before)
+            r.scene.render(r.target.framebuffer, r.size)
+            frames.append(r.read_rgb())
+        assert np.array_equal(frames[0], frames[1])
+        field = r.scene.field_panel.opaque_box(size[1])
+        assert field[2] * field[3] > 0.2 * size[0] * size[1], "the field panel's pixels get no background"
+    finally:
+        ctx.detect_framebuffer(0).use()
+        r.release()

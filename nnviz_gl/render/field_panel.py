@@ -90,6 +90,9 @@ class FieldPanel(Panel):
     def region(self, lay: FrameLayout) -> Rect:
         return lay.field
 
+    def opaque_box(self, frame_height: int) -> tuple[int, int, int, int]:
+        return self.rect.gl_viewport(frame_height)  # the field (or the "no field" fill) without blending
+
     def place(self, lay: FrameLayout) -> None:
         super().place(lay)
         fw, fh = self.rect.gl_viewport(lay.size[1])[2:]

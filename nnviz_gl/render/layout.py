@@ -68,10 +68,9 @@ GLBox = tuple[int, int, int, int]  # x, y, w, h in GL pixels (origin bottom-left
 
 
 def uncovered_boxes(size: tuple[int, int], covered: list[GLBox]) -> list[GLBox]:
-    """Boxes that tile the frame minus ``covered``: where the background shows between panels.
-
-    A frame is then one full clear in the panels' colour plus one draw of these strips, instead of
-    clearing most pixels twice or one scissored clear per strip (see benchmarks/README.md).
+    """Boxes that tile the frame minus ``covered``: where the background shows between panels, or (given
+    those strips and what panels paint opaquely) the rest of the panels' boxes. A frame's background is
+    then one draw of both, no clear: no pixel painted twice, none painted for nothing (benchmarks/README.md).
     """
     w, h = size
     clipped = [(max(0, x), max(0, y), min(w, x + bw), min(h, y + bh)) for x, y, bw, bh in covered]

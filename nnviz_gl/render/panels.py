@@ -48,6 +48,11 @@ class Panel:
         """The rectangle painted in the panel colour behind the panel; None: it sits on the background."""
         return None
 
+    def opaque_box(self, frame_height: int) -> tuple[int, int, int, int] | None:
+        """The GL box (x, y, w, h, origin bottom-left) every pixel of which :meth:`draw` paints opaquely
+        in every frame: the scene paints no background there. None: none."""
+        return None
+
     def prepare(self) -> None:
         """Offscreen work for the next frame, before its target is bound."""
 
