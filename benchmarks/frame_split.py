@@ -37,10 +37,10 @@ def frame_times(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> 
             1000.0 * (time.thread_time() - own) / n)
 
 
-def split(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> dict[str, float]:
-    """Milliseconds per frame in each stage, ``ctx.finish()`` around each."""
+def split(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) milliseconds per frame in each stage, ``ctx.finish()`` around each."""
     ctx, scene = renderer.ctx, renderer.scene
-    totals: dict[str, float] = {}
+    totals: dict[str, list[float]] = {}
     stages = [(scene, "upload", "upload (writes)"), (scene, "_relayout", "relayout"),
               (scene, "_restyle", "restyle (numpy, text layout)"), (scene.text, "draw", "text draw")]
     for panel in scene.panels:
@@ -65,27 +65,31 @@ def split(renderer: FrameRenderer, snapshots: list, buffer: bytearray) -> dict[s
 
         def wrapper(*args, _original=original, _key=key, **kwargs):
             ctx.finish()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu_seconds()
             result = _original(*args, **kwargs)
             ctx.finish()
-            totals[_key] = totals.get(_key, 0.0) + time.perf_counter() - t
+            total = totals.setdefault(_key, [0.0, 0.0])
+            total[0] += time.perf_counter() - t
+            total[1] += cpu_seconds() - c
             return result
 
         setattr(obj, attr, wrapper)
         originals.append((obj, attr))
-    read = 0.0
+    read = [0.0, 0.0]
     previous = None
     for snap in snapshots:
         renderer.draw(snap, previous)
         ctx.finish()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         renderer.read_video_frame_into(buffer)
-        read += time.perf_counter() - t
+        read[0] += time.perf_counter() - t
+        read[1] += cpu_seconds() - c
         previous = snap
     for obj, attr in originals:
         delattr(obj, attr)  # the wrappers were instance attributes over the class's methods
     totals["read-back"] = read
-    return {key: 1000.0 * value / len(snapshots) for key, value in totals.items()}
+    n = len(snapshots)
+    return {key: (1000.0 * wall / n, 1000.0 * cpu / n) for key, (wall, cpu) in totals.items()}
 
 
 def main() -> None:
@@ -111,8 +115,9 @@ def main() -> None:
           f"CPU {statistics.median(cpus):.2f} ms (min {min(cpus):.2f}), of it the drawing thread's "
           f"{statistics.median(owns):.2f} ms (Python, GL calls, llvmpipe's vertex work)")
     if not args.no_split:
-        for key, ms in split(renderer, snapshots, buffer).items():
-            print(f"  {key:<34} {ms:6.2f} ms")
+        print(f"  {'stage (ctx.finish around each)':<34} {'wall':>8} {'CPU':>8}")
+        for key, (wall, cpu) in split(renderer, snapshots, buffer).items():
+            print(f"  {key:<34} {wall:5.2f} ms {cpu:5.2f} ms")
     renderer.release()
 
 
