@@ -15,7 +15,7 @@ from ..snapshot import Snapshot
 from .capabilities import LINEAR_COPY, Capabilities
 from .field import FieldPass
 from .field_composite import FieldCompositePass
-from .gl_calls import finish_without_gil
+from .gl_calls import finish_without_gil, flush_batch
 from .instanced import DiscPass
 from .layout import FrameLayout
 from .network_key import POINT_RADIUS
@@ -78,6 +78,7 @@ class FieldPanel(Panel):
         self.snapshot: Snapshot | None = None
         self.dirty = True  # the field texture persists: re-evaluate only when it would change
         self.points_dirty = True
+        self._evaluating = False  # a field evaluation was sent to a software renderer and not yet waited for
 
     def box(self) -> Rect:
         return self.rect.padded(PANEL_PAD * self.lay.unit)
@@ -88,6 +89,9 @@ class FieldPanel(Panel):
 
     def region(self, lay: FrameLayout) -> Rect:
         return lay.field
+
+    def opaque_box(self, frame_height: int) -> tuple[int, int, int, int]:
+        return self.rect.gl_viewport(frame_height)  # the field (or the "no field" fill) without blending
 
     def place(self, lay: FrameLayout) -> None:
         super().place(lay)
@@ -148,10 +152,19 @@ class FieldPanel(Panel):
         if self.dirty:
             self.field.evaluate(self.bounds)
             self.dirty = False
-            if self.caps.wait_without_gil:
-                finish_without_gil()  # drawing the panel would wait for the field holding the GIL
+            # On a software renderer the evaluation starts now, on its threads, while the scene's Python
+            # work (text, edge styles) runs; wait_for_field() then waits for it without the GIL.
+            self._evaluating = self.caps.wait_without_gil and flush_batch()
+
+    def wait_for_field(self) -> None:
+        """Wait (GIL released) for a field evaluation :meth:`prepare` sent: drawing the panel would wait
+        for it holding the GIL. The scene calls it after its Python work; :meth:`draw` calls it anyway."""
+        if self._evaluating:
+            finish_without_gil()
+            self._evaluating = False
 
     def draw(self, framebuffer: moderngl.Framebuffer, frame_size: tuple[int, int]) -> None:
+        self.wait_for_field()
         viewport = self.rect.gl_viewport(frame_size[1])
         framebuffer.viewport = viewport
         self.ctx.disable(moderngl.BLEND)  # the field is opaque

@@ -10,7 +10,7 @@ Coordinates are frame pixels, origin top-left, y down; colours are straight RGBA
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -25,6 +25,7 @@ BOX_PAD_EM = (0.3, 0.12)  # background box margin around the text box, in units 
 BOX_RADIUS_EM = 0.25
 INSTANCE_FLOATS = 13  # rect 4, uv 4, colour 4, radius 1
 _SUPERSAMPLE = 4  # drawn symbols are drawn this much finer, then box-filtered down
+MEASURED_TEXTS = 4096  # measure() remembers this many texts' extents, then starts again
 
 
 class TextLayoutError(ValueError):
@@ -169,6 +170,8 @@ class GlyphAtlas:
     ascent: float  # above the baseline, covers every glyph's ink
     descent: float  # below the baseline, covers every glyph's ink
     fallback: int  # index of '?'
+    # text -> its line extent in atlas pixels: panels measure the same labels every frame
+    _extents: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def glyph_indices(self, text: str) -> np.ndarray:
         """Glyph index per character; characters not in the atlas map to '?'."""
@@ -196,8 +199,13 @@ class GlyphAtlas:
 
     def measure(self, text: str, size_px: float) -> tuple[float, float]:
         """(width, height) in pixels of ``text`` at ``size_px``: a box holding all of its ink."""
-        indices = self.glyph_indices(text)
-        left, right = self.line_extent(indices, self.pen_positions(indices))
+        extent = self._extents.get(text)
+        if extent is None:
+            if len(self._extents) >= MEASURED_TEXTS:  # a window's changing numbers never pile up
+                self._extents.clear()
+            indices = self.glyph_indices(text)
+            extent = self._extents[text] = self.line_extent(indices, self.pen_positions(indices))
+        left, right = extent
         return (right - left) * size_px / self.atlas_px, self.line_height(size_px)
 
 

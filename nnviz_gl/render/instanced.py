@@ -79,7 +79,10 @@ class EdgePass(_InstancedPass):
     corner = _QUAD_ALONG
     instance_layout = ((("in_ends",), "4f", 4), (("in_style",), "3f", 3))
 
-    def set_style(self, style, unit: float) -> None:
+    def set_style(self, style, unit: float, disc_radius: float = 0.0) -> None:
+        """Colours and dash length; ``disc_radius``: the opaque discs later drawn over both ends (0: none),
+        under which the quads need not reach."""
+        self.program["u_disc_radius"] = float(disc_radius)
         self.program["u_color_pos"] = style.positive
         self.program["u_color_neg"] = style.negative
         self.program["u_color_learning"] = style.learning

@@ -1,7 +1,7 @@
 """A field in every neuron: each hidden neuron's disc shows that neuron's own output over the plane.
 
 All hidden neurons are evaluated at once, in one draw of the field shader's atlas variant
-(``FieldPass.evaluate_atlas``), into one texture: a square tile per neuron, about the disc's pixel
+(``FieldPass.evaluate_atlas``), into one texture: a square tile per neuron, half the disc's pixel
 diameter, the hidden neurons in order in a near-square grid. That happens once per uploaded snapshot (or new
 bounds or layout), never per frame while a snapshot holds; the discs then sample their tiles in one
 instanced draw over the network panel's plain discs, inside their outlines. The colours are those the
@@ -23,6 +23,10 @@ from .transforms import Rect
 
 NEURON_FIELD_MIN_RADIUS = 9.0  # px: smaller discs (e.g. every network at 640x360) stay plain by default
 MAX_TILE_SIDE = 64             # texels: larger discs are upsampled (the field is smooth)
+# Texels per disc pixel along a tile: a neuron's field is as smooth as the model's, which the field panel
+# draws from a third of its pixels; a half keeps a steep neuron's edge within a pixel or two of the probe's.
+TILE_TEXELS_PER_PX = 0.5
+MIN_TILE_SIDE = 16             # texels: small discs keep one per pixel
 
 
 def neuron_fields_shown(enabled: bool | None, radius: float) -> bool:
@@ -37,9 +41,12 @@ def atlas_grid(n_hidden: int) -> tuple[int, int]:
 
 
 def tile_side(radius: float, grid: tuple[int, int], max_texture: int) -> int:
-    """Texels along a tile: the disc's diameter, even (a 2x2 block of fragments never spans two tiles),
-    at most MAX_TILE_SIDE and so that the grid fits in a texture; 0 when none fits."""
-    side = min(MAX_TILE_SIDE, 2 * max(1, math.ceil(radius)), max_texture // max(grid))
+    """Texels along a tile: half the disc's diameter (all of it below MIN_TILE_SIDE), even (a 2x2 block
+    of fragments never spans two tiles), at most MAX_TILE_SIDE and so that the grid fits in a texture;
+    0 when none fits."""
+    diameter = 2 * max(1, math.ceil(radius))
+    wanted = max(min(diameter, MIN_TILE_SIDE), math.ceil(diameter * TILE_TEXELS_PER_PX))
+    side = min(MAX_TILE_SIDE, wanted, max_texture // max(grid))
     return max(0, side - side % 2)
 
 

@@ -48,6 +48,11 @@ class Panel:
         """The rectangle painted in the panel colour behind the panel; None: it sits on the background."""
         return None
 
+    def opaque_box(self, frame_height: int) -> tuple[int, int, int, int] | None:
+        """The GL box (x, y, w, h, origin bottom-left) every pixel of which :meth:`draw` paints opaquely
+        in every frame: the scene paints no background there. None: none."""
+        return None
+
     def prepare(self) -> None:
         """Offscreen work for the next frame, before its target is bound."""
 
@@ -161,7 +166,7 @@ class NetworkPanel(Panel):
             self._place_key()
             self.geometry = network_geometry(self.architecture, self._neuron_area(names), unit)
             self.edges.write(0, self.geometry.edge_ends)
-            self.edges.set_style(self.style, unit)
+            self.edges.set_style(self.style, unit, self.geometry.neuron_radius)
         styles = edge_style(snapshot, previous, unit, self.style.max_edge_width * unit)
         edge = self.highlight_edge
         if edge is not None and 0 <= edge < len(styles):

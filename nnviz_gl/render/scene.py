@@ -195,12 +195,13 @@ class Scene:
             panel.prepare()
         if self._dirty_style:
             self._restyle()
+        self.field_panel.wait_for_field()  # after the Python work above, which overlapped the field's
 
-        # one clear in the panels' colour, then the strips between them in one draw
+        # No clear: one draw of rectangles paints every pixel that no panel paints opaquely, once (the
+        # strips between panels in the background colour, the rest of the panels' boxes in theirs).
         framebuffer.use()
         framebuffer.viewport = (0, 0, *size)
         self.ctx.scissor = None
-        framebuffer.clear(*self.style.panel, 1.0)
         self.ctx.disable(moderngl.BLEND)
         self.backgrounds.draw(size)
 
@@ -230,9 +231,13 @@ class Scene:
             panel.place(lay)
         boxes = [panel.box() for panel in self.panels]
         covered = [box.gl_viewport(size[1]) for box in boxes if box is not None]
-        strips = np.array(uncovered_boxes(size, covered), np.float32).reshape(-1, 4)
-        strips[:, 1] = size[1] - strips[:, 1] - strips[:, 3]  # GL boxes (origin bottom-left) -> frame pixels
-        self.backgrounds.set_rects(np.column_stack([strips, np.tile((*self.style.background, 1.0), (len(strips), 1))]))
+        strips = uncovered_boxes(size, covered)
+        opaque = [box for box in (panel.opaque_box(size[1]) for panel in self.panels) if box is not None]
+        fills = uncovered_boxes(size, strips + opaque)  # the panels' boxes less what their panels cover
+        rects = np.array(strips + fills, np.float32).reshape(-1, 4)
+        rects[:, 1] = size[1] - rects[:, 1] - rects[:, 3]  # GL boxes (origin bottom-left) -> frame pixels
+        colours = [(*self.style.background, 1.0)] * len(strips) + [(*self.style.panel, 1.0)] * len(fills)
+        self.backgrounds.set_rects(np.column_stack([rects, np.array(colours, np.float32).reshape(-1, 4)]))
         self._dirty_layout = False
         self._text_items = None
         self._dirty_style = True
