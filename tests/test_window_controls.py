@@ -28,9 +28,14 @@ SIZE = (1280, 720)
 
 @pytest.fixture(scope="module")
 def window(display):
+    yield from open_window(TITLE)
+
+
+def open_window(title: str, focus: bool = False):
+    """A window with the panel open over a paused run of moons on a training thread: (viewer, thread)."""
     from nnviz_gl.sinks.window import Viewer
 
-    viewer = Viewer(SIZE, title=TITLE, vsync=False)
+    viewer = Viewer(SIZE, title=title, vsync=False)
     trainer = nv.SklearnTrainer(nv.TrainingConfig(dataset="moons", n_samples=120, hidden=(4,)))
     thread = TrainingThread(trainer, viewer, epochs_per_second=None)
     thread.pause()
@@ -42,6 +47,8 @@ def window(display):
     poll_until(lambda: (viewer.frame() or True) and viewer.glide.target is not None, 10, "no first snapshot")
     for _ in range(3):  # ImGui lays a new window out over its first frames
         viewer.frame()
+    if focus:
+        xdotool("windowfocus", "--sync", x_window(viewer))
     yield viewer, thread
     thread.stop()
     thread.join(10)

@@ -13,34 +13,12 @@ from window_helpers import xdotool
 pytest.importorskip("imgui_bundle")
 pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 
-import nnviz_gl as nv  # noqa: E402
-from nnviz_gl.training.bus import TrainingThread  # noqa: E402
-from test_window_controls import click, frames_until, stepped, weights, x_window  # noqa: E402
-
-SIZE = (1280, 720)
+from test_window_controls import click, frames_until, open_window, stepped, weights, x_window  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def window(display):
-    from nnviz_gl.sinks.window import Viewer
-
-    viewer = Viewer(SIZE, title="nnviz-gl controls keys test", vsync=False)
-    trainer = nv.SklearnTrainer(nv.TrainingConfig(dataset="moons", n_samples=120, hidden=(4,)))
-    thread = TrainingThread(trainer, viewer, epochs_per_second=None)
-    thread.pause()
-    viewer.controls = thread
-    assert viewer.add_controls_panel(open=True)
-    d = trainer.dataset
-    viewer.set_data(d.X_train, d.y_train, d.X_test, d.y_test)
-    thread.start()
-    poll_until(lambda: (viewer.frame() or True) and viewer.glide.target is not None, 10, "no first snapshot")
-    for _ in range(3):  # ImGui lays a new window out over its first frames
-        viewer.frame()
-    xdotool("windowfocus", "--sync", x_window(viewer))
-    yield viewer, thread
-    thread.stop()
-    thread.join(10)
-    viewer.release()
+    yield from open_window("nnviz-gl controls keys test", focus=True)
 
 
 def keys(viewer, *names: str) -> None:

@@ -322,6 +322,7 @@ def test_watch_opens_at_its_view_and_shows_predict_proba_there(display, monkeypa
         def run(self, duration, stop_when):
             trained = lambda: seen["trainer"].epoch >= 30  # noqa: E731 (then training pauses)
             stats = super().run(duration, stop_when=lambda: stop_when() or trained())
+            self.on_mouse_move(1.0, 1.0)  # where the earlier tests left the pointer, a read-out would cover the field
             seen["rgb"], seen["bounds"], seen["texel_px"] = settle(self), self.scene.bounds, texel_px(self)
             return stats
 

@@ -140,7 +140,5 @@ class OffscreenViewer:
         if data is None:
             return
         X, y, X_test, y_test = data
-        points = np.concatenate([np.asarray(a, np.float64).reshape(-1, 2) for a in (X, X_test) if a is not None])
-        points = points[np.isfinite(points).all(axis=1)]
-        self.renderer.set_data(X, y, X_test, y_test, bounds=self.view.home_for(points))
+        self.renderer.set_data(X, y, X_test, y_test, bounds=self.view.home_for(X, X_test))
         self.view.data_set(self.scene.bounds)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..render.picking import pixel_to_data
 from ..render.transforms import Bounds, DataView, check_view
 
@@ -52,9 +54,11 @@ class ViewControl:
         zoom = (self.home[1] - self.home[0]) / (self.current[1] - self.current[0])
         return ("panned" if math.isclose(zoom, 1.0) else f"zoom {zoom:.3g}x") + " (0: reset)"
 
-    def home_for(self, points) -> Bounds | None:
+    def home_for(self, X, X_test=None) -> Bounds | None:
         """The home view for new points: the fixed one, or the old one while the points stay inside it
         (a clicked point must land where it was clicked), else None (the scene takes their extent)."""
+        points = np.concatenate([np.asarray(a, np.float64).reshape(-1, 2) for a in (X, X_test) if a is not None])
+        points = points[np.isfinite(points).all(axis=1)]
         if self.fixed is not None:
             return self.fixed
         old = self.home
