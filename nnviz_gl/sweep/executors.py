@@ -1,0 +1,123 @@
+"""Where a sweep's runs train: a local process pool, a Dask cluster, or Ray — each a
+``concurrent.futures.Executor``, so the sweep itself does not care which.
+
+Dask and Ray are optional extras; without them these functions say which extra to install.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any, Callable
+
+from .combinations import SweepError
+
+CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is said within this, before any work
+DASK_EXTRA = "pip install 'nnviz_gl[dask]'"
+RAY_EXTRA = "pip install 'nnviz_gl[ray]'"
+
+
+def _ignore_interrupts() -> None:
+    # A Ctrl-C at the terminal reaches the whole process group: the sweep cancels its runs itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes on this machine. Spawned, not forked: the rendering process has threads (the
+    progress bar's, ffmpeg's readers) that a fork would copy mid-state."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_interrupts)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now, also those in the middle of a run (they
+    ignore Ctrl-C, and shutdown alone would wait for their runs)."""
+    processes = list((pool._processes or {}).values())  # the executor has no public way to end its workers
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise SweepError(f"training on a Dask cluster needs the dask extra: {DASK_EXTRA}") from None
+    return distributed
+
+
+def dask_client(scheduler: str | None, workers: int):
+    """A ``distributed.Client``: connected to ``scheduler`` (an address such as tcp://host:8786, refused in
+    one line when it does not answer within CONNECT_TIMEOUT_S), or to a new local cluster of ``workers``
+    single-threaded processes when None."""
+    distributed = _import_distributed()
+    if scheduler is None:
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        return distributed.Client(cluster, set_as_default=False)
+    try:
+        return distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SweepError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s "
+                         f"({reason}); is `dask scheduler` running there?") from None
+
+
+def close_dask(client) -> None:
+    """Close the client, and the local cluster when the client made one."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+class RayExecutor(Executor):
+    """``concurrent.futures.Executor`` over Ray: each ``submit`` is one ``ray.remote`` task, its Future
+    Ray's own (``ObjectRef.future()``). Call ``ray.init(...)`` first, or let Ray start a local one.
+
+    ``remote_options`` go to ``ray.remote`` (``num_cpus=1`` by default: one run per core).
+    """
+
+    def __init__(self, **remote_options: Any) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise SweepError(f"training with Ray needs the ray extra: {RAY_EXTRA}") from None
+        self._ray = ray
+        self._options = {"num_cpus": 1, **remote_options}
+        self._remote: dict[Callable, Any] = {}
+        self._refs: list = []
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        remote = self._remote.get(fn)
+        if remote is None:
+            remote = self._remote[fn] = self._ray.remote(**self._options)(fn)
+        ref = remote.remote(*args, **kwargs)
+        self._refs.append(ref)
+        return ref.future()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            for ref in self._refs:
+                try:
+                    self._ray.cancel(ref, force=True)
+                except Exception:  # finished or already gone: nothing to cancel
+                    pass
+        self._refs.clear()
+
+
+def ray_executor(workers: int) -> RayExecutor:
+    """A RayExecutor on Ray's cluster: the one ``ray.init`` already joined, ``RAY_ADDRESS``'s, or a local
+    one of ``workers`` CPUs."""
+    executor = RayExecutor()
+    ray = executor._ray
+    if not ray.is_initialized():
+        quiet = dict(log_to_driver=False, configure_logging=False)
+        if os.environ.get("RAY_ADDRESS"):  # joining a running cluster: its own CPUs
+            ray.init(**quiet)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, **quiet)
+    return executor
