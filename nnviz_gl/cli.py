@@ -27,7 +27,7 @@ import argparse  # after the hook: a Ctrl-C while importing it is covered too
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import info, render, replay, watch
+    from .commands import info, render, replay, sweep, watch
     from .commands.options import EXAMPLES
 
     parser = argparse.ArgumentParser(
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in (render, watch, replay, info):  # each module's add_parser(sub) sets args.run
+    for command in (render, watch, replay, sweep, info):  # each module's add_parser(sub) sets args.run
         command.add_parser(sub)
     return parser
 

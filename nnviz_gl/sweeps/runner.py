@@ -56,7 +56,7 @@ def sweep(config: TrainingConfig | None = None, vary: Mapping[str, Sequence[Any]
     ["relu", "tanh"]}``: names as TrainingConfig's fields or render's options), on top of ``config``.
 
     ``zip=True`` pairs the lists instead of crossing them. ``executor``: any ``concurrent.futures.Executor``
-    (Dask's ``client.get_executor()``, ``nnviz_gl.sweep.RayExecutor()``); default, a pool of ``workers``
+    (Dask's ``client.get_executor()``, ``nnviz_gl.sweeps.RayExecutor()``); default, a pool of ``workers``
     local processes (default: the CPU count). ``runs_dir``: where each run's ``.nnviz`` and ``sweep.json``
     go (default: a new temporary folder, left for you). Returns the runs in sweep order; failed runs have
     ``error`` set and no trajectory. ``nv.render_grid([r.trajectory for r in runs], ...)`` draws them.

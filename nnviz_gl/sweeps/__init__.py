@@ -1,7 +1,7 @@
 """Sweeps: many training runs side by side (``nv.sweep``), trained on a local process pool, a Dask
 cluster or Ray; each run's trajectory kept in a runs folder for ``nv.render_grid``.
 
-Names load on first use: a worker importing ``nnviz_gl.sweep.train_run`` loads no more than that.
+Names load on first use: a worker importing ``nnviz_gl.sweeps.train_run`` loads no more than that.
 """
 
 from __future__ import annotations
@@ -19,5 +19,5 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'nnviz_gl.sweep' has no attribute {name!r}")
+        raise AttributeError(f"module 'nnviz_gl.sweeps' has no attribute {name!r}")
     return getattr(import_module(module, __name__), name)
