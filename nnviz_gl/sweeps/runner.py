@@ -173,6 +173,8 @@ class _Trainer:
             return True
         if started:
             self.rerun.add(run.index)
+            print(f"nnviz-gl: run {run.label}: a worker process died while it trained; training it again, "
+                  f"on its own", file=sys.stderr)
         self.submit(run)
         return False
 
