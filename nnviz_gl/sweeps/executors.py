@@ -6,10 +6,9 @@ Dask and Ray are optional extras; without them these functions say which extra t
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor  # loky's pool is one
 from typing import Any, Callable
 
 from .combinations import SweepError
@@ -25,20 +24,24 @@ def _ignore_interrupts() -> None:
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes on this machine. Spawned, not forked: the rendering process has threads (the
-    progress bar's, ffmpeg's readers) that a fork would copy mid-state."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_interrupts)
+    """Worker processes on this machine: loky's pool (it comes with scikit-learn, through joblib).
+    Its workers start fresh (not forked: the rendering process has threads that a fork would copy
+    mid-state) without importing the caller's main script, so a script needs no ``__main__`` guard, and
+    they end by themselves when the rendering process dies."""
+    from joblib.externals.loky.process_executor import ProcessPoolExecutor as LokyPool
+
+    return LokyPool(max_workers=workers, initializer=_ignore_interrupts)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now, also those in the middle of a run (they
-    ignore Ctrl-C, and shutdown alone would wait for their runs)."""
-    processes = list((pool._processes or {}).values())  # the executor has no public way to end its workers
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
+    """End a local pool now: its workers too, also those in the middle of a run (they ignore Ctrl-C, and
+    a plain shutdown would wait for their runs)."""
+    # Killed first, then shut down: the pool sees its workers gone and fails the pending futures itself
+    # (loky's own kill_workers races with its manager thread and can leave a traceback on stderr).
+    for process in list((pool._processes or {}).values()):  # the executor has no public way to kill them
         if process.is_alive():
-            process.kill()
+            os.kill(process.pid, signal.SIGKILL)
+    pool.shutdown(wait=False)
 
 
 def _import_distributed():

@@ -2,7 +2,7 @@
 trajectory in a runs folder, and say which runs failed and why — without sinking the others.
 
 Faults: a run that raises is reported (one line with its values) and carries its error. With the
-default local pool, a worker process that dies breaks the whole pool (``BrokenProcessPool`` for every
+default local pool (loky's, from joblib), a worker process that dies breaks the whole pool (``BrokenProcessPool`` for every
 run in it): the runs that had not started go to a fresh pool; those that had (any of them may be the
 one whose worker died) are run again one at a time in a pool of their own, so a run that kills its
 worker again is known for certain and reported, and the rest finish. Dask reschedules a dead
@@ -184,14 +184,15 @@ class _Trainer:
         return self.pools[key]
 
     def cancel(self, why: str) -> None:
-        for future in self.futures:
-            future.cancel()
         for run, _ in self.futures.values():
             self.results[run.index].error = f"not trained (the sweep {why})"
-        self.futures.clear()
-        for pool in self.pools.values():
+        for pool in self.pools.values():  # our own pools end their workers and fail their futures themselves
             stop_pool(pool)
         self.pools.clear()
+        if self.executor is not None:
+            for future in self.futures:
+                future.cancel()
+        self.futures.clear()
 
     def close(self) -> None:
         for pool in self.pools.values():
