@@ -13,6 +13,9 @@ from typing import Any, Callable
 
 from .combinations import SweepError
 
+# One run per core: a worker's numpy keeps to one thread (as Dask's workers do), or n workers would
+# each start a thread per core.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 CONNECT_TIMEOUT_S = 5  # an unreachable scheduler is said within this, before any work
 DASK_EXTRA = "pip install 'nnviz_gl[dask]'"
 RAY_EXTRA = "pip install 'nnviz_gl[ray]'"
@@ -30,7 +33,7 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     they end by themselves when the rendering process dies."""
     from joblib.externals.loky.process_executor import ProcessPoolExecutor as LokyPool
 
-    return LokyPool(max_workers=workers, initializer=_ignore_interrupts)
+    return LokyPool(max_workers=workers, initializer=_ignore_interrupts, env=ONE_THREAD)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
