@@ -137,10 +137,10 @@ def origin_problem(origin: Any) -> str | None:
     """Why ``origin`` is not {"host": str, "pid": whole number, "options": dict}, or None."""
     if not isinstance(origin, dict):
         return f"must be a JSON object, got {_show(origin)}"
-    for key, kind in (("host", str), ("pid", int), ("options", dict)):
+    for key, kind, said in (("host", str, "text"), ("pid", int, "a whole number"), ("options", dict, "a JSON object")):
         value = origin.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
-            return f"{key} must be a {kind.__name__}, got {_show(value)}"
+            return f"{key} must be {said}, got {_show(value)}"
     return None
 
 

@@ -90,6 +90,24 @@ def test_a_sweep_gives_back_each_run_as_trained_here_and_a_failing_run_does_not_
     assert [pool.submit(eval, f"({trained}, {gl})").result() for _ in range(4)] == [(True, [])] * 4
 
 
+def test_a_trajectory_says_where_it_trained_and_a_damaged_origin_is_refused(tmp_path):
+    from nnviz_gl.trajectory import TrajectoryError
+    from nnviz_gl.trajectory_writer import training_origin
+
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
+    with pytest.raises(TrajectoryError, match="origin pid must be a whole number, got \"1\""):
+        nv.TrajectoryWriter(tmp_path / "bad.nnviz", X, y, origin={"host": "h", "pid": "1", "options": {}})
+    path = tmp_path / "run.nnviz"
+    origin = {**training_origin({"seed": 3}), "pid": 12345}
+    with nv.TrajectoryWriter(path, X, y, origin=origin) as writer:
+        writer.publish(nv.Snapshot([np.ones((2, 1))], [np.zeros(1)], activation="relu"))
+    with nv.TrajectoryReader(path) as run:
+        assert run.origin == {"host": socket.gethostname(), "pid": 12345, "options": {"seed": 3}}
+    path.write_bytes(path.read_bytes().replace(b'"pid":12345', b'"pid":"123"'))  # same length: offsets hold
+    with pytest.raises(TrajectoryError, match="damaged header: origin pid must be a whole number, got \"123\""):
+        nv.TrajectoryReader(path)
+
+
 def test_a_worker_killed_mid_run_is_run_again_and_one_that_dies_twice_is_reported(tmp_path, monkeypatch, capfd):
     """The local pool breaks for every run in it; the sweep finishes the others on a fresh pool."""
     started = tmp_path / "started"
