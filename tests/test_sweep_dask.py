@@ -5,6 +5,7 @@ scheduler does not answer or the extra is missing."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -166,3 +167,17 @@ def test_runs_on_ray_are_bit_equal_to_runs_here(tmp_path):
     assert all(r.ok for r in runs)
     for run in runs:
         assert_same_weights(weights_of(run.trajectory), trained_here(run.config, tmp_path))
+
+
+def test_the_command_line_trains_on_the_scheduler_it_names(client, tmp_path, capsys):
+    from nnviz_gl.cli import main
+
+    code = main(["sweep", "--vary", "seed=0,1", "--scheduler", client.scheduler.address, "-o", str(tmp_path / "g.mp4"),
+                 "--epochs", "3", "--samples", "40", "--hidden", "3", "--no-progress"])
+    err = capsys.readouterr().err
+    assert "trained 2 runs in" in err
+    assert code == (0 if importlib.util.find_spec("nnviz_gl.grid_video") else 1), err
+    worker_pids = set(client.run(os.getpid).values())
+    for run in sorted((tmp_path / "g.runs").glob("*.nnviz")):
+        with nv.TrajectoryReader(run) as recorded:
+            assert recorded.origin["pid"] in worker_pids and recorded.origin["options"]["epochs"] == 3

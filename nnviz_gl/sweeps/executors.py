@@ -6,6 +6,7 @@ Dask and Ray are optional extras; without them these functions say which extra t
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor  # loky's pool is one
@@ -62,7 +63,7 @@ def dask_client(scheduler: str | None, workers: int):
     distributed = _import_distributed()
     if scheduler is None:
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+                                           dashboard_address=None, silence_logs=logging.ERROR)
         return distributed.Client(cluster, set_as_default=False)
     try:
         return distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)

@@ -2,8 +2,8 @@
 trajectory in a runs folder, and say which runs failed and why — without sinking the others.
 
 Faults: a run that raises is reported (one line with its values) and carries its error. With the
-default local pool (loky's, from joblib), a worker process that dies breaks the whole pool (``BrokenProcessPool`` for every
-run in it): the runs that had not started go to a fresh pool; those that had (any of them may be the
+default local pool (loky's, from joblib), a worker process that dies breaks the whole pool
+(``BrokenProcessPool`` for every run in it): the runs that had not started go to a fresh pool; those that had (any of them may be the
 one whose worker died) are run again one at a time in a pool of their own, so a run that kills its
 worker again is known for certain and reported, and the rest finish. Dask reschedules a dead
 worker's runs itself (``KilledWorker`` after its allowed failures). Ctrl-C cancels the pending runs,
