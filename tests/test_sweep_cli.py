@@ -142,3 +142,13 @@ def test_a_sweep_to_a_grid_video_and_again_from_its_runs_folder(tmp_path):
     _, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     assert probe(tmp_path / "g2.mp4").width == 320
+
+
+def test_from_a_folder_without_runs_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    for folder, line in ((tmp_path / "missing", f"no runs folder at {str(tmp_path / 'missing')!r}"),
+                         (tmp_path / "empty", f"{str(tmp_path / 'empty')!r} holds no runs (no sweep.json, no .nnviz files)")):
+        assert main(["sweep", "--from", str(folder), "-o", str(tmp_path / "g.mp4")]) == 1
+        assert capsys.readouterr().err == f"nnviz-gl: error: {line}\n"
+    assert main(["sweep", "--from", str(tmp_path / "empty"), "--vary", "seed=1,2", "-o", str(tmp_path / "g.mp4")]) == 1
+    assert "--from renders the runs a folder holds; --vary trains new ones" in capsys.readouterr().err
