@@ -3,11 +3,12 @@ serially in this process, on ``--workers`` local processes (nv.sweep's default p
 LocalCluster of as many single-threaded worker processes.
 
     .venv/bin/python benchmarks/sweep_training.py              # 16 runs, 2 workers
-    .venv/bin/python benchmarks/sweep_training.py --runs 4 --workers 4
+    .venv/bin/python benchmarks/sweep_training.py --runs 4 --workers 4 --rounds 3
 
 For each way: the wall time, the start-up (until the first run begins training on a worker: process
 start, imports, cluster start), and the bytes sent back (every run's trajectory). Serially, the
-scikit-learn import is counted once, as the start-up.
+scikit-learn import is counted once, as the start-up. With ``--rounds R`` the three ways alternate R
+times and each row is the round of median wall time (a busy machine drifts: alternating pairs them).
 """
 
 from __future__ import annotations
@@ -69,10 +70,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
-    rows = [serial(args.runs)]
-    rows.append(timed_sweep(f"nv.sweep, {args.workers} local workers", args.runs, lambda: (None, lambda: None),
-                            args.workers))
 
     def dask():
         import distributed
@@ -82,10 +81,18 @@ def main() -> int:
         client = distributed.Client(cluster, set_as_default=False)
         return client.get_executor(pure=False), lambda: (client.close(), cluster.close())
 
-    rows.append(timed_sweep(f"nv.sweep, Dask LocalCluster of {args.workers}", args.runs, dask, args.workers))
+    rounds = []
+    for _ in range(args.rounds):
+        rounds.append([serial(args.runs),
+                       timed_sweep(f"nv.sweep, {args.workers} local workers", args.runs, lambda: (None, lambda: None),
+                                   args.workers),
+                       timed_sweep(f"nv.sweep, Dask LocalCluster of {args.workers}", args.runs, dask, args.workers)])
+    rows = [sorted((r[i] for r in rounds), key=lambda row: row["wall"])[(args.rounds - 1) // 2] for i in range(3)]
+    for i, way in enumerate(rounds):
+        print(f"round {i + 1}: " + ", ".join(f"{row['way']} {row['wall']:.1f} s" for row in way))
     base = rows[0]["wall"]
     print(f"{args.runs} runs of the seed's size (500 points, 5-10-5, 300 epochs), {os.cpu_count()} cores, "
-          f"Python {sys.version.split()[0]}")
+          f"Python {sys.version.split()[0]}, median of {args.rounds} alternating round(s)")
     print("| way | wall | start-up | training and the rest | per run | sent back | vs serial |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
