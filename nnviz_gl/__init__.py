@@ -31,6 +31,7 @@ _EXPORTS = {
     "render_frame": ".render.frame",
     "render_grid": ".grid_video",
     "show": ".notebook.show",
+    "sweep": ".sweeps.runner",
     "watch": ".live",
 }
 __all__ = sorted(_EXPORTS)
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
     from .replay import Replay
     from .sinks.window import NoDisplayError, Viewer, ViewerStats
     from .snapshot import Architecture, Snapshot
+    from .sweeps.runner import sweep
     from .training.datasets import Dataset, make_dataset
     from .training.user_data import load_data
     from .training.trainer import SklearnTrainer, TrainingConfig

@@ -38,7 +38,7 @@ import argparse  # after the hook: a Ctrl-C while importing it is covered too
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import grid, info, render, replay, watch
+    from .commands import grid, info, render, replay, sweep, watch
     from .commands.options import EXAMPLES
 
     parser = argparse.ArgumentParser(
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in (render, watch, replay, info, grid):  # each module's add_parser(sub) sets args.run
+    for command in (render, watch, replay, sweep, grid, info):  # each module's add_parser(sub) sets args.run
         command.add_parser(sub)
     return parser
 

@@ -81,6 +81,7 @@ class TrajectoryReader:
             self.version: int = header.version
             self._metrics = header.metrics  # the metrics a record holds (version 1: four)
             self.metadata: dict[str, Any] = header.metadata
+            self.origin: dict[str, Any] | None = header.origin  # host, pid, options; None in older files
             self.X: np.ndarray = header.arrays["X"]
             self.y: np.ndarray = header.arrays["y"]
             self.X_test: np.ndarray | None = header.arrays.get("X_test")

@@ -37,6 +37,7 @@ class Header:
     records_offset: int
     metadata: dict[str, Any]
     arrays: dict[str, np.ndarray]
+    origin: dict[str, Any] | None = None  # where and with what the run trained (host, pid, options); optional
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -84,7 +85,10 @@ def _parse_json(raw: bytes) -> Any:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value)  # a value of a parsed header, whose nesting was checked
+    try:
+        text = json.dumps(value)  # a value of a parsed header, whose nesting was checked
+    except (TypeError, ValueError, RecursionError):  # a writer's argument: not JSON at all
+        text = type(value).__name__
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -123,7 +127,21 @@ def _checked_header(header: Any, version: int, file: BinaryIO, size: int, header
     records_offset = _whole(header.get("records_offset"), "records_offset", data_offset, size)
     arrays = _checked_arrays(_get(header, "arrays", dict, ""), arch, file, data_offset, records_offset)
     metadata = _get(header, "metadata", dict, "")
-    return Header(version, arch, classes, n_values, records_offset, metadata, arrays)
+    origin = header.get("origin")
+    if origin is not None and origin_problem(origin):
+        raise _Bad(f"origin {origin_problem(origin)}")
+    return Header(version, arch, classes, n_values, records_offset, metadata, arrays, origin)
+
+
+def origin_problem(origin: Any) -> str | None:
+    """Why ``origin`` is not {"host": str, "pid": whole number, "options": dict}, or None."""
+    if not isinstance(origin, dict):
+        return f"must be a JSON object, got {_show(origin)}"
+    for key, kind, said in (("host", str, "text"), ("pid", int, "a whole number"), ("options", dict, "a JSON object")):
+        value = origin.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"{key} must be {said}, got {_show(value)}"
+    return None
 
 
 def _checked_architecture(table: dict[str, Any], version: int) -> Architecture:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import struct
 import tempfile
 from pathlib import Path
@@ -12,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from .snapshot import Architecture, Snapshot
+from .trajectory_header import origin_problem
 from .trajectory_format import (ALIGN, CLOSED, FORMAT_NAME, MAGIC, MAX_EPOCH, MAX_HEADER_BYTES, METRICS_OF,
                                 PREAMBLE, RECORD_DTYPE, STATE_OFFSET, SUFFIX, VERSION, WRITING,
-                                ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points,
-                                classes_problem, describe, fields, metadata_json, parameter_layout, record_values,
+                                ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points, classes_problem, describe, fields, metadata_json, parameter_layout, record_values,
                                 stored_labels)
 
 
@@ -39,6 +40,12 @@ def check_trajectory_path(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def training_origin(options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Where and with what a run trains: this host's name, this process's id, and ``options`` (the run's
+    training options, plain JSON), for :class:`TrajectoryWriter`'s ``origin``."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "options": dict(options or {})}
+
+
 def _aligned(n: int) -> int:
     return -(-n // ALIGN) * ALIGN
 
@@ -51,19 +58,23 @@ class TrajectoryWriter:
     Closing without any snapshot leaves no file. All snapshots must share one architecture (features and
     classes included). Labels come as the model knows them (class indices, its ``classes``' labels, or a
     regressor's targets); the first snapshot says which, and they are stored as class indices or float64
-    targets. Data, metadata or snapshots a reader would refuse are refused here, and a failed write (a full
+    targets. ``origin`` (see :func:`training_origin`) records where and with which options the run trained. Data, metadata or snapshots a reader would refuse are refused here, and a failed write (a full
     disk) is a :class:`TrajectoryError` naming the file; the snapshots written before it stay readable.
     """
 
     def __init__(self, path: str | os.PathLike[str], X: np.ndarray, y: np.ndarray,
                  X_test: np.ndarray | None = None, y_test: np.ndarray | None = None, *,
-                 metadata: dict[str, Any] | None = None) -> None:
+                 metadata: dict[str, Any] | None = None, origin: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise TrajectoryError(f"{str(self.path)!r} is a directory; give a file name such as run{SUFFIX}")
         self._arrays = checked_points(X, y, X_test, y_test)  # labels are matched to the model at the first snapshot
         self._metadata_json = metadata_json(metadata)
         self.metadata = json.loads(self._metadata_json)
+        problem = origin_problem(origin) if origin is not None else None
+        if problem:
+            raise TrajectoryError(f"origin {problem}")
+        self.origin = None if origin is None else json.loads(metadata_json(origin))
         # The temporary file is made now, so a bad directory fails before any training.
         self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
@@ -175,6 +186,8 @@ class TrajectoryWriter:
             "arrays": arrays_meta,
             "metadata": json.loads(self._metadata_json),
         }
+        if self.origin is not None:  # optional: files without it (and readers before it) are as before
+            header["origin"] = self.origin
         # Offsets depend on the header's length, which depends on the offsets: fix the point by iterating.
         data_offset = 0
         while True:
