@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .sinks.ffmpeg_process import check_output_path
+from .sinks.formats import output_format
 from .sizes import check_size
 from .trajectory import TrajectoryError, TrajectoryReader
 
@@ -77,11 +78,18 @@ class _GridFrames:
             self.ctx.release()  # its objects go with it
             raise
 
-    def draw_into(self, buffer) -> None:
-        """Draw the scene and read the frame in the encoder's format (:attr:`Capabilities.video_format`)."""
+    def encoder_format(self, rgb_frames: bool) -> str:
+        """What the encoder gets: :attr:`Capabilities.video_format`, except RGBA where the output is made
+        from RGB (a GIF's palette: a GPU's yuv420p frames would lose colour detail)."""
+        return "rgba" if rgb_frames and self.caps.video_format == "yuv420p" else self.caps.video_format
+
+    def draw_into(self, buffer, encoder_format: str) -> None:
+        """Draw the scene and read the frame back in ``encoder_format``."""
         self.scene.render(self.target.framebuffer, self.size)
-        if self.caps.video_format == "yuv420p":
+        if encoder_format == "yuv420p":
             self.target.read_yuv420_into(buffer)
+        elif encoder_format == "rgba":
+            self.target.read_into(buffer)
         else:
             self.target.read_native_into(buffer)
 
@@ -122,7 +130,8 @@ def render_grid(trajectories: Sequence[str | os.PathLike | None], path: str | os
                 size: tuple[int, int] = (1920, 1080), labels: Sequence[str] | None = None,
                 notes: Sequence[str | None] | None = None, fps: float = 30.0, every: int = 1, codec: str = "auto",
                 preset: str | None = None, crf: float | None = None, progress: bool = True,
-                title: str | None = None, status: GridStatus | None = None) -> pathlib.Path:
+                title: str | None = None, status: GridStatus | None = None,
+                format: str | None = None) -> pathlib.Path:
     """Render many runs side by side into one video at ``path``: a tile per entry of ``trajectories``
     (``.nnviz`` files), in order, laid out in the grid that gives the largest tiles for the frame's shape.
 
@@ -131,7 +140,7 @@ def render_grid(trajectories: Sequence[str | os.PathLike | None], path: str | os
     at one epoch (a run that ended holds its last snapshot; the frame's caption says the epoch); ``every``
     draws every K-th epoch (and the last). The output is written as ``render`` writes it: under a temporary
     name renamed when finished; a Ctrl-C (``KeyboardInterrupt``) keeps a playable video of the frames so
-    far at ``path``. Returns ``path``. ``status``, if given, is kept up to date (``nnviz-gl grid`` reports it).
+    far at ``path``. ``format`` (mp4, webm, gif) overrides the one ``path``'s extension picks. Returns ``path``. ``status``, if given, is kept up to date (``nnviz-gl grid`` reports it).
     """
     status = GridStatus() if status is None else status
     entries = list(trajectories)
@@ -144,8 +153,9 @@ def render_grid(trajectories: Sequence[str | os.PathLike | None], path: str | os
     notes = [None] * len(entries) if notes is None else list(notes)
     if len(labels) != len(entries) or len(notes) != len(entries):
         raise ValueError(f"{len(entries)} runs need as many labels and notes, got {len(labels)} and {len(notes)}")
-    size = check_size(size, what="video size", even=True)
-    out = check_output_path(path)  # before any work: one line naming the path
+    out = check_output_path(path, format)  # before any work: one line naming the path
+    video = output_format(out, format)
+    size = check_size(size, what="video size", even=video.even_size)
 
     from .sinks.ffmpeg import VideoWriter
 
@@ -160,16 +170,16 @@ def render_grid(trajectories: Sequence[str | os.PathLike | None], path: str | os
                 frames.scene.tile(i).set_data(*reader.data)
         if not len(drawn):  # every run failed: one frame of notes
             drawn = np.zeros(1, np.int64)
-        fmt = frames.caps.video_format
+        fmt = frames.encoder_format(video.rgb_frames)
         writer = stack.enter_context(VideoWriter(out, frames.size, fps, codec=codec, crf=crf, preset=preset,
                                                  input_format=fmt, bottom_up=fmt != "yuv420p",
-                                                 encoder_threads=frames.caps.encoder_threads))
+                                                 encoder_threads=frames.caps.encoder_threads, format=format))
         status.total, status.writer = len(drawn), writer
         bar = _progress(len(drawn), out.name, progress)
         stack.callback(bar.close)
         for _ in _frames(readers, frames.scene, drawn, run_epochs):
             buffer = writer.acquire_buffer()
-            frames.draw_into(buffer)
+            frames.draw_into(buffer, fmt)
             writer.write(buffer)
             status.frames = writer.frames_written
             bar.update(1)

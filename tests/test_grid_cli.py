@@ -87,3 +87,23 @@ def test_the_output_may_not_be_one_of_the_runs(tmp_path):
     done = run_cli("grid", str(run), str(copy), "-o", str(copy))
     assert_clean_error(done, "same file")
     assert copy.read_bytes() == run.read_bytes()
+
+
+def test_a_grid_gif_is_a_readme_sized_loop_of_the_runs_in_order(tmp_path):
+    """The output's extension picks the format for a grid as for ``render``: a GIF, 854x480 unless asked."""
+    runs = [write_run(tmp_path / "up.nnviz", [turned(UP, e) for e in range(1, 4)]),
+            write_run(tmp_path / "right.nnviz", [turned(RIGHT, e) for e in range(1, 4)])]
+    out = tmp_path / "grid.gif"
+    done = run_cli("grid", *map(str, runs), "--no-progress", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    info = probe(out)
+    assert (info.codec, info.width, info.height, info.frames) == ("gif", 854, 480, 3)
+    last = read_frames(out)[-1]
+    assert [side_of_class_1(field_crop(last, (854, 480), 2, i)) for i in range(2)] == ["up", "right"]
+
+
+def test_a_grid_webm_needs_an_even_size_and_says_so(tmp_path):
+    run = write_run(tmp_path / "ok.nnviz", [turned(RIGHT, 1)])
+    assert_clean_error(run_cli("grid", str(run), "-r", "641,360", "-o", str(tmp_path / "grid.webm")),
+                       "641x360 is odd")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.nnviz"]

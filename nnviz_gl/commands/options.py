@@ -156,11 +156,12 @@ def check_video_outputs(args):
     check_output_path(args.output, args.format)
     fmt = output_format(args.output, args.format)
     check_codec(fmt, args.codec, args.crf, args.preset)
-    if args.last_frame is not None:
-        check_png_path(args.last_frame)
-        check_distinct_files(args.last_frame, {"-o": args.output})
-    if args.frames is not None:
-        check_frames_dir(args.frames)
+    last_frame, frames = getattr(args, "last_frame", None), getattr(args, "frames", None)  # render's own
+    if last_frame is not None:
+        check_png_path(last_frame)
+        check_distinct_files(last_frame, {"-o": args.output})
+    if frames is not None:
+        check_frames_dir(frames)
     return fmt
 
 

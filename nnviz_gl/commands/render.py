@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import options as cli
-from ..sinks.codecs import CODECS
-from ..sinks.formats import FORMAT_NAMES
+from .video_options import add_video_options, checked_video
 from ..sinks.ffmpeg_process import EncoderInterrupted, raise_on_signals
 from ..snapshot import Snapshot
 
@@ -32,31 +31,14 @@ def add_parser(sub) -> None:
     )
     cli.allow_negative_lists(render)  # --view -2,2,-1,1
     out = render.add_argument_group("output")
-    out.add_argument("-o", "--output", default="training.mp4",
-                     help="video file to write; .mp4 (H.264), .webm (VP9) or .gif (looping) (default training.mp4)")
-    out.add_argument("--format", choices=FORMAT_NAMES, default=None,
-                     help="the video's format, whatever the file name ends in (default: from -o's extension)")
-    out.add_argument("-q", "--quality", choices=list(cli.QUALITIES), default=None,
-                     help="l 854x480, m 1280x720, h 1920x1080 (default; a GIF's: l), p 2560x1440, k 3840x2160")
-    out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H",
-                     help="exact size in pixels, overrides -q (both even for mp4 and webm; a GIF takes any)")
+    add_video_options(out, "training.mp4")
     out.add_argument("--last-frame", metavar="FILE.png", default=None,
                      help="also save the video's last frame as a PNG")
     out.add_argument("--frames", metavar="DIR", default=None,
                      help="also write every frame as numbered PNGs (frame_000001.png, ...) into DIR (made if missing)")
     out.add_argument("--title", default=None, metavar="TEXT", help="your own caption, shown as \"TEXT · epoch N\" where the frame says \"Epoch N\"")
-    out.add_argument("--fps", type=cli.frame_rate, default=30.0,
-                     help="frames per second, 1/1001 to 1001000 (default 30: the seed's 300 epochs last 10 s)")
     out.add_argument("--frames-per-epoch", type=cli.positive_int, default=1, metavar="N",
                      help="frames per drawn epoch, weights interpolated between epochs (default 1)")
-    out.add_argument("--every", type=cli.positive_int, default=1, metavar="K",
-                     help="draw every K-th epoch of a long run (default 1: all)")
-    out.add_argument("--codec", choices=CODECS, default="auto",
-                     help="encoder; auto = NVENC when it works, else libx264; in a .webm VP9 (or libsvtav1: AV1) "
-                          "(default auto)")
-    out.add_argument("--preset", default=None, help="encoder preset (x264: ultrafast..veryslow; nvenc: p1..p7; VP9: 0..8)")
-    out.add_argument("--crf", type=cli.nonnegative_float, default=None,
-                     help="constant quality, lower is better (x264 default 23, VP9 32)")
     out.add_argument("--field-scale", type=cli.positive_float, default=None,
                      help="field evaluations per output pixel along each axis, 1.0 = every pixel (default: "
                           "automatic: 30 %% of the panel's pixels across, at least 256, at most 512)")
@@ -64,7 +46,6 @@ def add_parser(sub) -> None:
     cli.add_neuron_fields_option(out)
     out.add_argument("--gpu", type=cli.nonnegative_int, default=None, metavar="N",
                      help="EGL device index on multi-GPU servers")
-    out.add_argument("--no-progress", action="store_true", help="no progress bar")
     runs = render.add_argument_group("record once, render many")
     runs.add_argument("--record", metavar="RUN.nnviz", default=None,
                       help="also record every epoch's snapshot (and the data) to a trajectory file, "
@@ -81,12 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.from_file is not None and args.record is not None:
         raise cli.CliError("--record and --from together would only copy the recorded run; give one of them")
     cli.check_distinct_files(args.output, {"--record": args.record, "--from": args.from_file})
-    fmt = cli.check_video_outputs(args)  # every path and the format, before any work
-    size = args.resolution or cli.QUALITIES[args.quality or cli.DEFAULT_QUALITY[fmt.name]]
-    if fmt.even_size and (size[0] % 2 or size[1] % 2):
-        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; mp4 and webm need even sizes: try "
-                           f"{size[0] + size[0] % 2},{size[1] + size[1] % 2} (a .gif takes any)")
-    cli.check_encodable(size, args.codec)
+    fmt, size = checked_video(args)  # every path, the format and the size, before any work
     if args.record is not None:
         from ..trajectory_writer import check_trajectory_path
 

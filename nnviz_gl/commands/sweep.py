@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from . import options as cli
-from ..sinks.codecs import CODECS
+from .grid import render_and_report
+from .video_options import add_video_options, checked_video
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 LIST_OPTIONS = {"hidden": "-+", "features": "+"}  # within one --vary value, what joins a list's items
@@ -57,16 +58,7 @@ def add_parser(sub) -> None:
     runs.add_argument("--from", dest="from_dir", default=None, metavar="DIR",
                       help="render a runs folder of an earlier sweep, without training")
     out = parser.add_argument_group("output")
-    out.add_argument("-o", "--output", default="sweep.mp4", help="video file to write (default sweep.mp4)")
-    out.add_argument("-q", "--quality", choices=list(cli.QUALITIES), default="h",
-                     help="l 854x480, m 1280x720, h 1920x1080 (default), p 2560x1440, k 3840x2160")
-    out.add_argument("-r", "--resolution", type=cli.resolution, metavar="W,H", help="exact size in pixels, overrides -q")
-    out.add_argument("--fps", type=cli.frame_rate, default=30.0, help="frames per second (default 30)")
-    out.add_argument("--every", type=cli.positive_int, default=1, metavar="K", help="draw every K-th epoch (default 1)")
-    out.add_argument("--codec", choices=CODECS, default="auto", help="encoder (default auto)")
-    out.add_argument("--preset", default=None, help="encoder preset")
-    out.add_argument("--crf", type=cli.nonnegative_float, default=None, help="constant quality, lower is better")
-    out.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_video_options(out, "sweep.mp4")
     cli.add_training_options(parser)
     parser.add_argument("--batch-size", type=cli.positive_int, default=None, metavar="N",
                         help="points per Adam step (default: scikit-learn's min(200, n))")
@@ -114,15 +106,10 @@ def _parse_value(name: str, action: argparse.Action, text: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sinks.ffmpeg_process import EncoderInterrupted, check_output_path, raise_on_signals
+    from ..sinks.ffmpeg_process import raise_on_signals
     from ..sweeps.combinations import SweepError
 
-    size = args.resolution or cli.QUALITIES[args.quality]
-    if size[0] % 2 or size[1] % 2:
-        raise cli.CliError(f"size {size[0]}x{size[1]} is odd; H.264 needs even sizes: try "
-                           f"{size[0] + size[0] % 2},{size[1] + size[1] % 2}")
-    cli.check_encodable(size, args.codec)
-    check_output_path(args.output)  # before hours of training, not after
+    checked_video(args)  # the output, its format and size: before hours of training, not after
     try:
         with raise_on_signals():
             if args.from_dir is not None:
@@ -131,21 +118,17 @@ def run(args: argparse.Namespace) -> int:
                 from ..sweeps.runs_dir import read_runs
 
                 stored = read_runs(args.from_dir)
-                return _render(args, size, [r.trajectory for r in stored], [r.label for r in stored],
-                               [r.note for r in stored])
+                return render_and_report(args, [r.trajectory for r in stored], [r.label for r in stored],
+                                         [r.note for r in stored])
             results = _train(args)
             if isinstance(results, int):  # interrupted: the exit status
                 return results
             if not any(r.ok for r in results):
                 raise cli.CliError(f"every run failed ({results[0].error}); no video")
-            return _render(args, size, [r.trajectory for r in results], [r.label for r in results],
-                           [r.note for r in results])
+            return render_and_report(args, [r.trajectory for r in results], [r.label for r in results],
+                                     [r.note for r in results])
     except SweepError as exc:
         raise cli.CliError(str(exc)) from None
-    except EncoderInterrupted as stop:
-        print(f"nnviz-gl: interrupted by {signal.Signals(stop.signum).name} while rendering "
-              f"(what was rendered is kept in {args.output} when anything was)", file=sys.stderr)
-        return EXIT_SIGNAL.get(stop.signum, 130)
 
 
 def _train(args: argparse.Namespace):
@@ -193,16 +176,3 @@ def _executor(args: argparse.Namespace, workers: int):
         executor = executors.ray_executor(workers)
         return executor, lambda: executor.shutdown(cancel_futures=True)
     return None, lambda: None
-
-
-def _render(args: argparse.Namespace, size, trajectories, labels, notes) -> int:
-    try:
-        from ..grid_video import render_grid
-    except ImportError as exc:
-        raise cli.CliError(f"this nnviz_gl cannot render a grid video yet ({exc}); the runs are kept for "
-                           f"`nnviz-gl sweep --from DIR` once it can") from None
-    path = render_grid(trajectories, args.output, size=size, labels=labels, notes=notes, fps=args.fps,
-                       every=args.every, codec=args.codec, preset=args.preset, crf=args.crf,
-                       progress=not args.no_progress)
-    print(f"wrote {path}: {len(trajectories)} tiles, {size[0]}x{size[1]}")
-    return 0
