@@ -35,6 +35,7 @@ def atlas() -> GlyphAtlas:
 
 @pytest.fixture(scope="module")
 def text_pass(ctx):
+    ctx.__enter__()  # an earlier module (a grid render in this process) may have left its own current
     tp = TextPass(ctx)
     yield tp
     ctx.__enter__()  # another context may be current by now: free these in their own
@@ -43,6 +44,7 @@ def text_pass(ctx):
 
 @pytest.fixture(scope="module")
 def fbo(ctx):
+    ctx.__enter__()
     target = ctx.simple_framebuffer((W, H), components=4)
     yield target
     ctx.__enter__()
