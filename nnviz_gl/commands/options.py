@@ -37,6 +37,8 @@ examples:
   nnviz-gl render --data points.csv -o mine.mp4     your own points (a target of many numbers is a regression)
   nnviz-gl render --dataset moons -o moons.gif --last-frame moons.png   a looping GIF, and its last frame
   nnviz-gl render -o training.webm                 VP9 in a WebM, for a web page
+  nnviz-gl sweep --vary learning-rate=0.001,0.01,0.1 --vary activation=relu,tanh -o grid.mp4   six runs, one grid
+  nnviz-gl grid runs/*.nnviz -o grid.mp4           recorded runs side by side, a tile each
   nnviz-gl info                                    what this machine's OpenGL and ffmpeg can do
 """
 
