@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -16,7 +17,8 @@ from .snapshot import Architecture, Snapshot
 from .trajectory_header import origin_problem
 from .trajectory_format import (ALIGN, CLOSED, FORMAT_NAME, MAGIC, MAX_EPOCH, MAX_HEADER_BYTES, METRICS_OF,
                                 PREAMBLE, RECORD_DTYPE, STATE_OFFSET, SUFFIX, VERSION, WRITING,
-                                ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points, classes_problem, describe, fields, metadata_json, parameter_layout, record_values,
+                                ArchitectureMismatchError, TrajectoryError, architecture_problem, checked_points,
+                                classes_problem, describe, fields, metadata_json, parameter_layout, record_values,
                                 stored_labels)
 
 
@@ -40,10 +42,13 @@ def check_trajectory_path(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def training_origin(options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Where and with what a run trains: this host's name, this process's id, and ``options`` (the run's
-    training options, plain JSON), for :class:`TrajectoryWriter`'s ``origin``."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "options": dict(options or {})}
+def training_origin(config: Any = None, pid: int | None = None) -> dict[str, Any]:
+    """Where and with what a run trains, for :class:`TrajectoryWriter`'s ``origin``: this host's name, the
+    training process's id (default this process's), and the run's training options (a TrainingConfig's
+    fields, or a dict), as plain JSON (tuples as lists)."""
+    options = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config or {})
+    return {"host": socket.gethostname(), "pid": os.getpid() if pid is None else int(pid),
+            "options": {key: list(value) if isinstance(value, tuple) else value for key, value in options.items()}}
 
 
 def _aligned(n: int) -> int:

@@ -4,7 +4,6 @@ video is part of the package) the whole sweep to a video and again from its runs
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -21,7 +20,6 @@ from nnviz_gl.sweeps.train_run import STARTED_DIR_ENV
 from polling import poll_until
 
 SMALL = ("--epochs", "3", "--samples", "40", "--hidden", "3", "--no-progress")
-HAS_GRID = importlib.util.find_spec("nnviz_gl.grid_video") is not None
 
 
 def nnviz_gl(*args: str, env: dict | None = None, **popen) -> subprocess.Popen:
@@ -59,10 +57,7 @@ def test_the_runs_folder_holds_a_file_per_run_named_by_its_values(tmp_path, caps
         assert run.architecture.layer_sizes == (3, 4, 1)
         assert run.origin["options"]["features"] == ["x1", "x2", "x1^2"]
     assert "trained 2 runs in" in err
-    if HAS_GRID:
-        assert code == 0 and probe(tmp_path / "grid.mp4").width == 854
-    else:  # until the grid video is merged: the runs are kept and the line says so
-        assert code == 1 and "cannot render a grid video yet" in err
+    assert code == 0 and probe(tmp_path / "grid.mp4").width == 854
 
 
 def test_ctrl_c_cancels_the_pending_runs_and_ends_the_workers(tmp_path):
@@ -129,7 +124,6 @@ def test_render_from_and_replay_take_a_run_of_a_sweep(run_file, tmp_path, displa
     assert (probe(video).width, probe(video).frames) == (320, 3)
 
 
-@pytest.mark.skipif(not HAS_GRID, reason="the grid video (nnviz_gl.grid_video) is not in this checkout yet")
 def test_a_sweep_to_a_grid_video_and_again_from_its_runs_folder(tmp_path):
     first = nnviz_gl("sweep", "--vary", "learning-rate=0.01,0.1", "--vary", "noise=0.3,1e308", "--workers", "2",
                      "-r", "640,360", "-o", str(tmp_path / "grid.mp4"), *SMALL)
@@ -152,3 +146,15 @@ def test_from_a_folder_without_runs_is_one_line(tmp_path, capsys):
         assert capsys.readouterr().err == f"nnviz-gl: error: {line}\n"
     assert main(["sweep", "--from", str(tmp_path / "empty"), "--vary", "seed=1,2", "-o", str(tmp_path / "g.mp4")]) == 1
     assert "--from renders the runs a folder holds; --vary trains new ones" in capsys.readouterr().err
+
+
+def test_a_recorded_render_says_where_it_trained(tmp_path, capsys):
+    """``render --record`` keeps the origin too: this host, the training worker's process (not the
+    renderer's), the run's options."""
+    run_file = tmp_path / "run.nnviz"
+    assert main(["render", "--epochs", "2", "--samples", "40", "--hidden", "3", "--alpha", "0.25", "-r", "160,96",
+                 "--no-progress", "--record", str(run_file), "-o", str(tmp_path / "run.mp4")]) == 0
+    with nv.TrajectoryReader(run_file) as run:
+        origin = run.origin
+    assert origin["host"] == __import__("socket").gethostname() and origin["pid"] != os.getpid()
+    assert (origin["options"]["alpha"], origin["options"]["hidden"], origin["options"]["epochs"]) == (0.25, [3], 2)

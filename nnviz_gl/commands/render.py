@@ -154,6 +154,7 @@ def _training_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
     from ..render.loss_history import snapshot_row
     from ..training.worker import TrainingWorker
     from ..trajectory import TrajectoryWriter
+    from ..trajectory_writer import training_origin
 
     worker = open_files.enter_context(TrainingWorker(cli.training_config(args)))
     record = None
@@ -165,7 +166,8 @@ def _training_run(args: argparse.Namespace, open_files: ExitStack) -> Source:
         if args.record is not None and record is None:
             training = {name: getattr(args, name) for name in TRAINING_OPTIONS}
             record = open_files.enter_context(TrajectoryWriter(
-                args.record, *arrays, metadata={"recorded_by": "nnviz-gl render", "training": training}))
+                args.record, *arrays, metadata={"recorded_by": "nnviz-gl render", "training": training},
+                origin=training_origin(worker.config, pid=worker.pid)))
         return arrays
 
     drawn = {e for e in range(1, args.epochs + 1) if e % args.every == 0 or e == args.epochs}

@@ -110,8 +110,3 @@ def file_names(runs: Sequence[Run]) -> list[str]:
         names.append(f"{run.index:0{width}d}-{body}.nnviz")
     return names
 
-
-def config_options(config: TrainingConfig) -> dict[str, Any]:
-    """A config's fields as plain JSON (tuples as lists), for a trajectory's origin."""
-    return {key: list(value) if isinstance(value, tuple) else value
-            for key, value in dataclasses.asdict(config).items()}

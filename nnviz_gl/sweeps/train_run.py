@@ -28,7 +28,6 @@ def train_run(config: TrainingConfig, dataset: Dataset | None = None, metadata: 
     this process and the config's options."""
     from ..trajectory_writer import TrajectoryWriter, training_origin
     from ..training.trainer import SklearnTrainer
-    from .combinations import config_options
 
     started = os.environ.get(STARTED_DIR_ENV)
     if started:
@@ -41,7 +40,7 @@ def train_run(config: TrainingConfig, dataset: Dataset | None = None, metadata: 
         data = trainer.dataset
         path = Path(folder, "run.nnviz")
         with TrajectoryWriter(path, data.X_train, data.y_train, data.X_test, data.y_test, metadata=metadata,
-                              origin=training_origin(config_options(config))) as writer:
+                              origin=training_origin(config)) as writer:
             for _ in range(config.epochs):
                 writer.publish(trainer.step())
         return path.read_bytes()

@@ -50,6 +50,11 @@ class TrainingWorker:
             self.close()
             raise
 
+    @property
+    def pid(self) -> int:
+        """The training process's id (a recorded run's ``origin`` names it)."""
+        return self._proc.pid
+
     def dataset(self) -> Dataset:
         if self._dataset is None:
             self._dataset = self._receive("dataset")
