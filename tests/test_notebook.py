@@ -58,7 +58,15 @@ live.max_buffered_frames = 10**6
 live._has_visible_views = True
 display(live)
 print(live.epoch)""",
-    "import asyncio\nawait asyncio.sleep(3)  # the kernel's event loop runs: training publishes, the view draws",
+    """import asyncio, time
+import numpy as np
+# While this cell awaits, the kernel's event loop runs: training publishes, the view draws and, once the run
+# rests at its epochs, brings the still up to date. Wait for that, polled with a deadline.
+deadline = time.monotonic() + 60
+while not (live.paused and live.epoch >= 20 and live._resting() and live._kept is not None
+           and np.array_equal(live._kept, live._rfb_last_frame)):
+    assert time.monotonic() < deadline, "the live view never came to rest with its still up to date"
+    await asyncio.sleep(0.02)""",
     """import numpy as np
 np.save("last_sent.npy", live._rfb_last_frame)
 print(live.get_stats()["sent_frames"], live.epoch, live.paused)""",
