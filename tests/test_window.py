@@ -217,10 +217,10 @@ def test_n_draws_new_data_and_the_window_shows_it(live) -> None:
     viewer, thread, trainer = live
     version, before = trainer.data_version, trainer.dataset.X_train.copy()
     viewer.on_key(glfw.KEY_N, glfw.PRESS)
-    wait_for(lambda: trainer.data_version == version + 1 and viewer._pending_data is not None)
+    wait_for(lambda: trainer.data_version == version + 1 and viewer.new_points.waiting)
     assert not np.array_equal(trainer.dataset.X_train, before)
     settle(viewer)
-    assert viewer._pending_data is None
+    assert not viewer.new_points.waiting
     assert np.array_equal(viewer.scene.data[0], trainer.dataset.X_train)  # the scene draws the new points
 
 
@@ -335,7 +335,7 @@ def test_clicks_in_the_field_add_points_of_each_class(live) -> None:
         assert trainer.dataset.X_train[-1] == pytest.approx(expected)
         assert trainer.dataset.y_train[-1] == label
     bounds = viewer.scene.bounds
-    wait_for(lambda: viewer._pending_data is not None)
+    wait_for(lambda: viewer.new_points.waiting)
     settle(viewer)
     assert viewer.scene.bounds == bounds  # the view stays still, so the point is where it was clicked
     viewer.on_mouse_move(2, 2)

@@ -9,7 +9,6 @@ thread; everything GL happens on the thread that calls :meth:`draw` (a kernel's 
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable
 
@@ -19,7 +18,7 @@ from ..render.frame import FrameRenderer
 from ..render.style import DEFAULT_STYLE, Style
 from ..sinks.window_glide import Glide
 from ..sinks.window_input import WindowInput
-from ..sinks.window_view import ViewControl
+from ..sinks.window_view import PendingPoints, ViewControl
 from ..sizes import SMALLEST
 from ..snapshot import Snapshot
 
@@ -60,8 +59,7 @@ class OffscreenViewer:
         self.clock: Callable[[], float] = time.perf_counter  # tests may replace it
         self.on_change = on_change
         self.glide = Glide()
-        self._data_lock = threading.Lock()
-        self._pending_data: tuple[np.ndarray, ...] | None = None
+        self.new_points = PendingPoints()
         self.view = ViewControl(self, view)
         self.renderer = FrameRenderer(size, field_scale=field_scale, style=style, title=title,
                                       neuron_fields=neuron_fields)
@@ -80,8 +78,7 @@ class OffscreenViewer:
 
     def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None) -> None:
-        with self._data_lock:
-            self._pending_data = (X, y, X_test, y_test)
+        self.new_points.put(X, y, X_test, y_test)
         self.on_change()
 
     def close(self) -> None:
@@ -103,7 +100,7 @@ class OffscreenViewer:
     def draw(self) -> bool:
         """Draw the frame for now: gliding towards the newest snapshot, as the window does; False before any."""
         now = self.clock()
-        self._apply_pending_data()
+        self.new_points.apply(self.view, self.scene)
         self.glide.take_latest(now)
         if self.glide.target is None:
             return False
@@ -119,9 +116,7 @@ class OffscreenViewer:
     @property
     def settled(self) -> bool:
         """The last frame showed the newest snapshot and data, and the next would show the same."""
-        with self._data_lock:
-            pending = self._pending_data is not None
-        return not (self.moving or pending or self.glide.slot.latest()[1] != self.glide.version)
+        return not (self.moving or self.new_points.waiting or self.glide.slot.latest()[1] != self.glide.version)
 
     @property
     def history(self) -> np.ndarray:
@@ -131,14 +126,3 @@ class OffscreenViewer:
 
     def release(self) -> None:
         self.renderer.release()
-
-    # -- internals ------------------------------------------------------------------------------------
-    def _apply_pending_data(self) -> None:
-        """The window's rule: new points keep the home view while they stay inside it (a click lands where it was)."""
-        with self._data_lock:
-            data, self._pending_data = self._pending_data, None
-        if data is None:
-            return
-        X, y, X_test, y_test = data
-        self.renderer.set_data(X, y, X_test, y_test, bounds=self.view.home_for(X, X_test))
-        self.view.data_set(self.scene.bounds)

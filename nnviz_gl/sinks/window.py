@@ -10,7 +10,6 @@ the same ``Scene.render`` as the video. The viewer's other jobs are rooms of the
 from __future__ import annotations
 
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from .window_glide import Glide
 from .window_hud import HeadsUp
 from .window_input import WindowInput
 from .window_recording import WindowRecorder
-from .window_view import ViewControl
+from .window_view import PendingPoints, ViewControl
 
 __all__ = ["NoDisplayError", "Viewer", "ViewerExtension", "ViewerStats", "WINDOW_FIELD_SCALE"]
 
@@ -102,8 +101,7 @@ class Viewer:
         self.clock: Callable[[], float] = time.perf_counter  # tests may replace it
         self.style = style
         self.glide = Glide()
-        self._data_lock = threading.Lock()
-        self._pending_data: tuple[np.ndarray, ...] | None = None
+        self.new_points = PendingPoints()
         self.view = ViewControl(self, view)  # checked before the window opens
 
         glfw_acquire()
@@ -149,8 +147,7 @@ class Viewer:
     def set_data(self, X: np.ndarray, y: np.ndarray, X_test: np.ndarray | None = None,
                  y_test: np.ndarray | None = None) -> None:
         """The points to draw; applied at the next frame. Safe from any thread."""
-        with self._data_lock:
-            self._pending_data = (X, y, X_test, y_test)
+        self.new_points.put(X, y, X_test, y_test)
 
     def close(self) -> None:
         """No more snapshots will come (the bus protocol: a TrainingThread calls it when training ends).
@@ -210,7 +207,7 @@ class Viewer:
         if size != self.fb_size:
             self._resized(size)
         now = self.clock()
-        self._apply_pending_data()
+        self.new_points.apply(self.view, self.scene)
         if self.extension is not None:
             self.extension.before_draw(now)
         self.glide.take_latest(now)
@@ -313,15 +310,6 @@ class Viewer:
         return self.recorder.path
 
     # -- internals ----------------------------------------------------------------------------------
-    def _apply_pending_data(self) -> None:
-        with self._data_lock:
-            data, self._pending_data = self._pending_data, None
-        if data is None:
-            return
-        X, y, X_test, y_test = data
-        self.scene.set_data(X, y, X_test, y_test, bounds=self.view.home_for(X, X_test))
-        self.view.data_set(self.scene.bounds)
-
     def _resized(self, size: tuple[int, int]) -> None:
         self.fb_size = size
         self.framebuffer = self.ctx.detect_framebuffer()

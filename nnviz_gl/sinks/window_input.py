@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import glfw
-import numpy as np
 
 from ..render.neuron_names import display_class_names
 from ..render.picking import nearest_edge, neuron_address, neuron_at, pixel_to_data

@@ -9,6 +9,7 @@ adds its point where the press was. Every change is a new data rectangle for the
 from __future__ import annotations
 
 import math
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -136,3 +137,32 @@ class ViewControl:
         was_pan = self.panning
         self._press, self.panning = None, False
         return None if was_pan else start
+
+
+class PendingPoints:
+    """New points handed over from any thread (training's), applied by the drawing thread at its next frame;
+    the newest wins. Applying keeps the view's home while the points stay inside it (:meth:`ViewControl.home_for`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: tuple | None = None
+
+    def put(self, X, y, X_test=None, y_test=None) -> None:
+        with self._lock:
+            self._data = (X, y, X_test, y_test)
+
+    @property
+    def waiting(self) -> bool:
+        """Points were handed over and not drawn yet."""
+        with self._lock:
+            return self._data is not None
+
+    def apply(self, view: ViewControl, scene) -> None:
+        """Give ``scene`` the newest points, if any, over the view's home (the drawing thread)."""
+        with self._lock:
+            data, self._data = self._data, None
+        if data is None:
+            return
+        X, y, X_test, y_test = data
+        scene.set_data(X, y, X_test, y_test, bounds=view.home_for(X, X_test))
+        view.data_set(scene.bounds)
