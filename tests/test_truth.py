@@ -180,9 +180,11 @@ def nnviz_gl() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "nnviz_gl.cli"]
 
 
-def test_cli_render_frames_are_the_recorded_snapshots_and_predict_proba(tmp_path):
+def recorded_cli_render(tmp_path, *options: str):
+    """``nnviz-gl render --record`` of 24 epochs of moons (8-8 tanh) at 640x360 with ``options``: the decoded
+    frames, the recorded snapshots, the data, and a classifier of that shape to give their weights."""
     out, run = tmp_path / "run.mp4", tmp_path / "run.nnviz"
-    done = subprocess.run([*nnviz_gl(), "render", "-o", str(out), "--record", str(run), "-r", "640,360",
+    done = subprocess.run([*nnviz_gl(), "render", "-o", str(out), "--record", str(run), "-r", "640,360", *options,
                            "--dataset", "moons", "--samples", "120", "--hidden", "8,8", "--activation", "tanh",
                            "--learning-rate", "0.05", "--epochs", "24", "--no-progress"],
                           capture_output=True, text=True, timeout=120)
@@ -193,6 +195,11 @@ def test_cli_render_frames_are_the_recorded_snapshots_and_predict_proba(tmp_path
     assert len(frames) == len(snapshots) == 24
     data = nv.Dataset(reader.X, reader.y, reader.X_test, reader.y_test)
     template = quiet(MLPClassifier((8, 8), activation="tanh", max_iter=1).fit, data.X_train, data.y_train)
+    return frames, snapshots, data, template
+
+
+def test_cli_render_frames_are_the_recorded_snapshots_and_predict_proba(tmp_path):
+    frames, snapshots, data, template = recorded_cli_render(tmp_path)
     view = field_view(SIZE, data.X_train, data.X_test)
     first = frame_of(snapshots[0], data)
     for i in (8, 16, 23):  # the field has taken shape by then

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 from polling import poll_until
 from test_bad_input import SMALL, one_line_error, run_cli
 from test_truth import (DECODED, DECODED_REACH_PX, EXACT, auto_texel_px, fitted, frame_of, keep_from_line,
-                        nnviz_gl, points, proba, quiet, with_weights)
+                        nnviz_gl, points, proba, recorded_cli_render, with_weights)
 from truth_helpers import check_colours, check_line, field_view, truth_of
 from window_helpers import RecordingControls, settle, window_id, xdotool
 
 import nnviz_gl as nv
 from nnviz_gl.render.picking import pixel_to_data
 from nnviz_gl.render.transforms import DataView, data_bounds
-from nnviz_gl.sinks.probe import read_frames
 from nnviz_gl.sinks.window_view import DRAG_PX, ZOOM_STEP
 
 SIZE = (640, 360)
@@ -88,20 +86,7 @@ def test_bad_views_are_refused_by_the_api(moons, model, tmp_path):
 
 # -- nnviz-gl render --view ----------------------------------------------------------------------------
 def test_cli_render_view_frames_show_predict_proba_at_the_view(tmp_path):
-    from sklearn.neural_network import MLPClassifier
-
-    out, run = tmp_path / "run.mp4", tmp_path / "run.nnviz"
-    done = subprocess.run([*nnviz_gl(), "render", "-o", str(out), "--record", str(run), "-r", "640,360",
-                           "--view", ",".join(map(str, CLI_VIEW)), "--dataset", "moons", "--samples", "120",
-                           "--hidden", "8,8", "--activation", "tanh", "--learning-rate", "0.05", "--epochs", "24",
-                           "--no-progress"], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    frames = read_frames(out)
-    reader = nv.TrajectoryReader(run)
-    snapshots = list(reader)
-    assert len(frames) == len(snapshots) == 24
-    data = nv.Dataset(reader.X, reader.y, reader.X_test, reader.y_test)
-    template = quiet(MLPClassifier((8, 8), activation="tanh", max_iter=1).fit, data.X_train, data.y_train)
+    frames, snapshots, data, template = recorded_cli_render(tmp_path, "--view", ",".join(map(str, CLI_VIEW)))
     texel_px = auto_texel_px(field_view(SIZE, data.X_train, data.X_test))
     for i in (16, 23):
         check_view(frames[i], proba(with_weights(template, snapshots[i])), data, CLI_VIEW, texel_px, decoded=True)
@@ -150,6 +135,14 @@ def at_rest(viewer, wid: str) -> np.ndarray:
     xdotool("mousemove", "--window", wid, "1", "1")
     pump_until(viewer, lambda: viewer.mouse == (1.0, 1.0), "the mouse off the field")
     return settle(viewer)
+
+
+def back_home(viewer):
+    """No clicked points, the home view (key 0): its data rectangle and the field panel's rect."""
+    viewer.controls.points.clear()
+    xdotool("key", "0")
+    pump_until(viewer, lambda: not viewer.view.current, "0: home")
+    return viewer.scene.bounds, viewer.scene.layout.field
 
 
 def spot(viewer, fx: float, fy: float) -> tuple[int, int]:
@@ -202,11 +195,7 @@ def test_wheel_zooms_about_the_cursor_and_the_field_is_predict_proba_there(windo
 @needs_xdotool
 def test_a_drag_pans_by_the_drag_and_adds_no_point(window, moons, model):
     viewer, wid = window
-    viewer.controls.points.clear()
-    xdotool("key", "0")
-    pump_until(viewer, lambda: not viewer.view.current, "0: home")
-    home = viewer.scene.bounds
-    field = viewer.scene.layout.field
+    home, field = back_home(viewer)
     start, end = spot(viewer, 0.3, 0.3), spot(viewer, 0.55, 0.6)
     grabbed = pixel_to_data(start, home, field)
     xdotool("mousemove", "--window", wid, *map(str, start), "mousedown", "1",
@@ -223,11 +212,7 @@ def test_a_drag_pans_by_the_drag_and_adds_no_point(window, moons, model):
 @needs_xdotool
 def test_a_click_after_zooming_adds_the_point_under_it_and_new_data_keeps_the_zoom(window, moons):
     viewer, wid = window
-    viewer.controls.points.clear()
-    xdotool("key", "0")
-    pump_until(viewer, lambda: not viewer.view.current, "0: home")
-    home = viewer.scene.bounds
-    field = viewer.scene.layout.field
+    home, field = back_home(viewer)
     xdotool("mousemove", "--window", wid, *map(str, spot(viewer, 0.2, 0.8)), "click", "--repeat", "2",
             "--delay", "30", "4")
     pump_until(viewer, lambda: np.isclose(viewer.scene.bounds[1] - viewer.scene.bounds[0],
