@@ -11,9 +11,9 @@ import nnviz_gl as nv
 from nnviz_gl.render.frame import FrameRenderer
 from nnviz_gl.render.style import DEFAULT_STYLE as STYLE
 
+from test_scene import make_renderer  # its four corner points: data bounds -2.5..2.5
+
 SIZE = (1280, 720)
-CORNERS = np.array([[-2.0, -2.0], [2.0, 2.0], [-2.0, 2.0], [2.0, -2.0]])  # data bounds -2.5..2.5
-CORNER_LABELS = np.array([0, 1, 0, 1])
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +23,7 @@ def _session_context_current(ctx):
 
 @pytest.fixture(scope="module")
 def renderer(ctx):
-    ctx.__enter__()
-    r = FrameRenderer(SIZE, ctx=ctx)
-    r.set_data(CORNERS, CORNER_LABELS)
+    r = make_renderer(ctx, SIZE)
     yield r
     ctx.detect_framebuffer(0).use()
     r.release()
@@ -101,10 +99,8 @@ def test_each_new_snapshots_field_is_in_its_own_frame(renderer):
 def test_the_background_rectangles_paint_every_pixel_no_panel_covers(ctx, size):
     """No clear: whatever the target held before (black, magenta), the frame is the same, so every pixel
     is painted, by the panels or the background's one draw."""
-    ctx.__enter__()
-    r = FrameRenderer(size, ctx=ctx)
+    r = make_renderer(ctx, size)
     try:
-        r.set_data(CORNERS, CORNER_LABELS)
         frames = []
         for before in ((0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 1.0, 1.0)):
             r.draw(wide_net(2))

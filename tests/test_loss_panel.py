@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 
 import nnviz_gl as nv
-from nnviz_gl.render.frame import FrameRenderer
 from nnviz_gl.render.loss_history import LossHistory, history_rows
 from nnviz_gl.render.style import DEFAULT_STYLE
 from nnviz_gl.sinks.probe import read_frames
 
 from polling import poll_until
-from test_scene import count_gl_objects
+from test_scene import count_gl_objects, make_renderer
 from window_helpers import FakeClock, coarse, window_id, xdotool
 
 SIZE = (1280, 720)
@@ -36,9 +35,7 @@ def net(epoch: int = 0, seed: int = 0, **metrics) -> nv.Snapshot:
 
 @pytest.fixture(scope="module")
 def renderer(ctx):
-    ctx.__enter__()
-    r = FrameRenderer(SIZE, ctx=ctx)
-    r.set_data(X, Y)
+    r = make_renderer(ctx, SIZE, X, Y)
     yield r
     r.release()
 
