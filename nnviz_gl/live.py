@@ -50,9 +50,6 @@ class ViewerFeed:
         pass
 
 
-_WindowFeed = ViewerFeed  # its name before the notebook's view shared it
-
-
 def watch(
     config: TrainingConfig | None = None,
     *,

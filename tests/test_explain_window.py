@@ -64,25 +64,10 @@ def test_the_replay_timeline_covers_no_neuron(display, recorded, tmp_path, size)
 @pytest.fixture(scope="module")
 def live(display, tmp_path_factory):
     """A window with a tall network and real training behind it, paused."""
-    from nnviz_gl.live import _WindowFeed
-    from nnviz_gl.sinks.window import Viewer
-    from nnviz_gl.training.bus import TrainingThread
-    from nnviz_gl.training.trainer import SklearnTrainer, TrainingConfig
+    from test_window import live_window
 
-    trainer = SklearnTrainer(TrainingConfig(n_samples=200, epochs=50, hidden=(16, 16)))
-    viewer = Viewer(SIZE, vsync=False, output_dir=tmp_path_factory.mktemp("shots"))
-    thread = TrainingThread(trainer, _WindowFeed(viewer, trainer, pause_at=None), epochs_per_second=None)
-    viewer.controls = thread
-    thread.pause()
-    thread.start()
-    from test_window import wait_for
-
-    wait_for(lambda: viewer.glide.slot.latest()[1] >= 1)
-    settle(viewer)
-    yield viewer
-    thread.stop()
-    thread.join(5)
-    viewer.release()
+    for viewer, _, _ in live_window(tmp_path_factory, hidden=(16, 16)):
+        yield viewer
 
 
 def test_the_status_line_and_a_notice_cover_no_neuron(live) -> None:

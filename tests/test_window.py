@@ -40,14 +40,20 @@ def test_speed_ladder_goes_up_to_unlimited_and_back() -> None:
 @pytest.fixture(scope="module")
 def live(display, tmp_path_factory):
     """One window with real training behind it (paused, so each test decides what runs)."""
-    from nnviz_gl.live import _WindowFeed
+    yield from live_window(tmp_path_factory)
+
+
+def live_window(tmp_path_factory, **config):
+    """A window of SIZE with a paused training thread of 200 points and 50 epochs (and ``config``) behind
+    it, its first snapshot drawn: (viewer, thread, trainer)."""
+    from nnviz_gl.live import ViewerFeed
     from nnviz_gl.sinks.window import Viewer
     from nnviz_gl.training.bus import TrainingThread
     from nnviz_gl.training.trainer import SklearnTrainer, TrainingConfig
 
-    trainer = SklearnTrainer(TrainingConfig(n_samples=200, epochs=50))
+    trainer = SklearnTrainer(TrainingConfig(n_samples=200, epochs=50, **config))
     viewer = Viewer(SIZE, vsync=False, output_dir=tmp_path_factory.mktemp("shots"))
-    thread = TrainingThread(trainer, _WindowFeed(viewer, trainer, pause_at=None), epochs_per_second=None)
+    thread = TrainingThread(trainer, ViewerFeed(viewer, trainer, pause_at=None), epochs_per_second=None)
     viewer.controls = thread
     thread.pause()
     thread.start()
