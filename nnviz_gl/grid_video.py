@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .sinks.ffmpeg_process import check_output_path
-from .sinks.formats import output_format
+from .sinks.formats import encoder_input, output_format
 from .sizes import check_size
 from .trajectory import TrajectoryError, TrajectoryReader
 
@@ -77,11 +77,6 @@ class _GridFrames:
         except BaseException:
             self.ctx.release()  # its objects go with it
             raise
-
-    def encoder_format(self, rgb_frames: bool) -> str:
-        """What the encoder gets: :attr:`Capabilities.video_format`, except RGBA where the output is made
-        from RGB (a GIF's palette: a GPU's yuv420p frames would lose colour detail)."""
-        return "rgba" if rgb_frames and self.caps.video_format == "yuv420p" else self.caps.video_format
 
     def draw_into(self, buffer, encoder_format: str) -> None:
         """Draw the scene and read the frame back in ``encoder_format``."""
@@ -170,7 +165,7 @@ def render_grid(trajectories: Sequence[str | os.PathLike | None], path: str | os
                 frames.scene.tile(i).set_data(*reader.data)
         if not len(drawn):  # every run failed: one frame of notes
             drawn = np.zeros(1, np.int64)
-        fmt = frames.encoder_format(video.rgb_frames)
+        fmt = encoder_input(frames.caps.video_format, video)
         writer = stack.enter_context(VideoWriter(out, frames.size, fps, codec=codec, crf=crf, preset=preset,
                                                  input_format=fmt, bottom_up=fmt != "yuv420p",
                                                  encoder_threads=frames.caps.encoder_threads, format=format))

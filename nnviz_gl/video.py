@@ -22,7 +22,7 @@ from .render.transforms import Bounds, check_view
 from .sinks.ffmpeg import VideoWriter
 from .sinks.ffmpeg_process import check_output_path
 from .sinks.finalise import FinaliseStopped, cpu_time, finalising
-from .sinks.formats import output_format
+from .sinks.formats import encoder_input, output_format
 from .sinks.stills import check_frames_dir, check_png_path, save_png
 from .sizes import check_size
 from .snapshot import Snapshot
@@ -109,7 +109,7 @@ class VideoRecorder:
         self.last_frame_path = None if last_frame is None else check_png_path(last_frame)
         if frames_dir is not None:
             check_frames_dir(frames_dir)
-        rgb_frames = output_format(path, format).rgb_frames
+        video = output_format(path, format)
         self._loop.keep_last_frame = last_frame is not None
         # The GL context is made and used on the render thread only; it says which raw format the
         # encoder gets (yuv420p made on the GPU, or on a software renderer the frame as stored, BGRA,
@@ -125,9 +125,7 @@ class VideoRecorder:
             raise loop.error
         writer = None
         try:
-            # A GIF's palette is made from RGB: a GPU's yuv420p frames would lose colour detail.
-            loop.rgba_frames = rgb_frames and loop.renderer.video_format == "yuv420p"
-            video_format = "rgba" if loop.rgba_frames else loop.renderer.video_format
+            video_format = loop.encoder_format = encoder_input(loop.renderer.video_format, video)
             writer = VideoWriter(path, self.size, fps, codec=codec, crf=crf, preset=preset,
                                  input_format=video_format, bottom_up=video_format != "yuv420p",
                                  encoder_threads=loop.renderer.caps.encoder_threads, format=format,
@@ -302,7 +300,7 @@ class _RenderLoop:
         self.title: str | None = None
         self.writer: VideoWriter | None = None
         self.data: tuple | None = None
-        self.rgba_frames = False  # RGBA frames for the encoder (a GIF) instead of the renderer's video_format
+        self.encoder_format = ""  # what the encoder takes (formats.encoder_input), set once the renderer exists
         self.keep_last_frame = False
         self.last_rgb: np.ndarray | None = None  # the last frame written, top row first, when kept
         self._last_written = False  # the frame in the framebuffer is the last one written
@@ -361,7 +359,7 @@ class _RenderLoop:
             self._last_written = False
             self.renderer.draw(shown, previous)
             buffer = self.writer.acquire_buffer()
-            if self.rgba_frames:
+            if self.encoder_format == "rgba":
                 self.renderer.read_into(buffer)
             else:
                 self.renderer.read_video_frame_into(buffer)

@@ -76,6 +76,12 @@ def check_codec(fmt: OutputFormat, codec: str, crf: float | None, preset: str | 
         raise FormatError("libvpx-vp9 goes in a .webm file; an mp4 takes H.264, H.265 or AV1")
 
 
+def encoder_input(renderer_format: str, fmt: OutputFormat) -> str:
+    """The raw format the encoder gets: the renderer's video format (yuv420p made on a GPU, or the frame as
+    stored), except RGBA where the output is made from RGB (a GIF's palette: yuv420p would lose colour)."""
+    return "rgba" if fmt.rgb_frames and renderer_format == "yuv420p" else renderer_format
+
+
 def filter_graph(fmt: OutputFormat, input_format: str, bottom_up: bool, frames: bool) -> str:
     """The ``-filter_complex`` text: raw frames in, ``[video]`` out (and ``[frames]``, RGB, for PNGs)."""
     head = "vflip" if bottom_up else "null"
